@@ -1,0 +1,50 @@
+# Two commands: `make run` starts the whole system; `make test` runs the whole suite.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+export HELPDESK_ENV ?= development
+export FLASK_APP := wsgi.py
+
+.PHONY: run test lint unit setup translations extract-messages clean
+
+$(BIN)/python:
+	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11+ is required"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.runtime: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.dev: pyproject.toml $(VENV)/.runtime
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+# Compiled catalogs are build output, never committed.
+translations: $(VENV)/.runtime
+	$(BIN)/pybabel --quiet compile -d helpdesk/translations
+
+extract-messages: $(VENV)/.runtime
+	$(BIN)/pybabel --quiet extract -F babel.cfg -k _l -k lazy_gettext -o helpdesk/translations/messages.pot --no-location --sort-output .
+	$(BIN)/pybabel --quiet update -i helpdesk/translations/messages.pot -d helpdesk/translations --no-fuzzy-matching --ignore-obsolete
+
+setup: $(VENV)/.runtime translations
+	$(BIN)/flask db upgrade
+	$(BIN)/flask demo load
+
+run: setup
+	@echo ""
+	@echo "Helpdesk: http://127.0.0.1:5000/  (web, worker and scheduler below; Ctrl-C stops all)"
+	@echo ""
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/honcho start -f Procfile
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+test: $(VENV)/.dev translations lint
+	$(BIN)/pytest
+
+clean:
+	rm -rf $(VENV) instance/*.sqlite* instance/celerybeat-schedule* .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Settings classes, free of secrets. Per-host values arrive as ``HELPDESK_*`` variables."""

@@ -1,0 +1,67 @@
+"""Defaults shared by every environment."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+
+class Base:
+    """Settings every environment starts from; nothing here is a secret."""
+
+    ENV_NAME = "base"
+    DEBUG = False
+    TESTING = False
+
+    #: Settings that must be non-empty once the factory has read the environment.
+    REQUIRED_SETTINGS: tuple[str, ...] = ("SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "BROKER_URL")
+
+    SECRET_KEY: str | None = None
+    SQLALCHEMY_DATABASE_URI: str | None = None
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, object] = {"pool_pre_ping": True}
+    #: Celery broker; ``redis://…`` in production, ``sqla+sqlite:///…`` when embedded.
+    BROKER_URL: str | None = None
+    #: Redis for rate limits and the worker heartbeat; None means in-process memory.
+    REDIS_URL: str | None = None
+
+    BABEL_DEFAULT_LOCALE = "ja"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Tokyo"
+    LANGUAGES = ("ja", "en")
+    BABEL_TRANSLATION_DIRECTORIES = str(Path(__file__).resolve().parent.parent / "helpdesk" / "translations")
+
+    SESSION_COOKIE_NAME = "helpdesk_session"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SECURE = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=10)
+    #: A login session unused for this long is treated as ended.
+    SESSION_IDLE_TIMEOUT = timedelta(hours=2)
+    REMEMBER_COOKIE_DURATION = timedelta(days=0)
+    WTF_CSRF_TIME_LIMIT = None
+
+    #: Failed logins before an account is locked, the window they are counted in,
+    #: and how long the lock lasts.
+    LOGIN_MAX_FAILURES = 5
+    LOGIN_FAILURE_WINDOW = timedelta(minutes=15)
+    LOGIN_LOCKOUT = timedelta(minutes=15)
+    #: Per-address throttle on the login form (Flask-Limiter syntax).
+    LOGIN_RATE_LIMIT = "20 per minute"
+    RATELIMIT_HEADERS_ENABLED = True
+
+    #: Outbox rows published but not processed after this long are published again.
+    OUTBOX_REDELIVER_AFTER = timedelta(minutes=5)
+    OUTBOX_SWEEP_SECONDS = 30.0
+    #: The worker writes a heartbeat this often; /healthz calls it stale after 3 beats.
+    WORKER_HEARTBEAT_SECONDS = 30.0
+    #: /healthz reports the outbox as unhealthy above this many undelivered rows.
+    OUTBOX_BACKLOG_LIMIT = 1000
+
+    #: Seconds a publish may wait on the broker before the web request gives up on it.
+    BROKER_PUBLISH_TIMEOUT = 2.0
+    #: Redis visibility timeout: longer than any task, far shorter than the 1 h restoration target.
+    BROKER_VISIBILITY_TIMEOUT = 600
+
+    CONTENT_SECURITY_POLICY = (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+    )

@@ -1,0 +1,16 @@
+"""Settings for the test suite; the fixtures pass database and broker URLs in."""
+
+from __future__ import annotations
+
+from config.development import Development
+
+
+class Testing(Development):
+    """Like development, with a fixed secret and no rate limit surprises between tests."""
+
+    ENV_NAME = "testing"
+    TESTING = True
+    SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105 - test-only constant
+    #: Tests sign in many times a minute; the throttle test lowers this for itself.
+    LOGIN_RATE_LIMIT = "10000 per minute"
+    BROKER_PUBLISH_TIMEOUT = 0.5

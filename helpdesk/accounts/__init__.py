@@ -1,0 +1,1 @@
+"""Users, roles, parties, sites, departments, login sessions and API keys."""

@@ -1,0 +1,1 @@
+"""Append-only, hash-chained trail of who did what."""

@@ -1,0 +1,94 @@
+"""Writing audit events: always inside the caller's unit of work."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, text
+
+from helpdesk.audit.models import AuditChainHead, AuditEvent
+from helpdesk.core.actor import Actor
+from helpdesk.core.db import db, is_postgresql
+
+GENESIS = "0" * 64
+#: Any constant serves; it names the lock that serialises appends to the chain.
+_CHAIN_LOCK_ID = 0x48445F4155444954  # "HD_AUDIT"
+
+
+def canonical(event: AuditEvent) -> bytes:
+    """The bytes the hash covers: every field but ``id`` and ``hash``, in a fixed form."""
+    body = {
+        "seq": event.seq,
+        "occurred_at": event.occurred_at.isoformat(timespec="microseconds"),
+        "actor_user_id": event.actor_user_id,
+        "actor_api_key_id": event.actor_api_key_id,
+        "actor_role": event.actor_role,
+        "action": event.action,
+        "subject_type": event.subject_type,
+        "subject_id": event.subject_id,
+        "ticket_id": event.ticket_id,
+        "data": event.data,
+        "prev_hash": event.prev_hash,
+    }
+    return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def chain_hash(event: AuditEvent) -> str:
+    """SHA-256 of :func:`canonical`."""
+    return hashlib.sha256(canonical(event)).hexdigest()
+
+
+def record(
+    actor: Actor,
+    action: str,
+    *,
+    subject_type: str,
+    subject_id: object,
+    now: datetime,
+    ticket_id: int | None = None,
+    data: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Append an event to the chain in the caller's transaction.
+
+    Appends are serialised (a transaction-scoped advisory lock on PostgreSQL; SQLite
+    has one writer), so the chain stays linear under concurrent requests. The lock is
+    held until the caller commits.
+
+    :raises RuntimeError: outside a unit of work.
+    """
+    session = db.session()
+    if not session.info.get("uow_depth"):
+        raise RuntimeError("audit.record() must run inside unit_of_work()")
+    if is_postgresql():
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK_ID})
+    head = session.scalar(select(AuditChainHead).where(AuditChainHead.id == 1))
+    if head is None:
+        head = AuditChainHead(id=1, seq=0, hash=GENESIS)
+        session.add(head)
+    event = AuditEvent(
+        seq=head.seq + 1,
+        occurred_at=now,
+        actor_user_id=actor.user_id,
+        actor_api_key_id=actor.api_key_id,
+        actor_role=actor.role,
+        action=action,
+        subject_type=subject_type,
+        subject_id=str(subject_id),
+        ticket_id=ticket_id,
+        data=_jsonable(data or {}),
+        prev_hash=head.hash,
+    )
+    event.hash = chain_hash(event)
+    session.add(event)
+    head.seq, head.hash = event.seq, event.hash
+    session.flush()
+    return event
+
+
+def _jsonable(data: dict[str, Any]) -> dict[str, Any]:
+    """Round-trip through JSON so the stored value equals what the hash covered."""
+    result: dict[str, Any] = json.loads(json.dumps(data, default=str, ensure_ascii=False))
+    return result

@@ -1,0 +1,136 @@
+"""Flask commands: ``flask users …``, ``flask apikey create``, ``flask audit verify``, ``flask demo load``."""
+
+from __future__ import annotations
+
+import csv
+import getpass
+import io
+import sys
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from helpdesk.accounts import queries as account_queries
+from helpdesk.accounts import services as accounts
+from helpdesk.accounts.models import Role
+from helpdesk.audit import queries as audit_queries
+from helpdesk.core.actor import SYSTEM
+from helpdesk.core.errors import DomainError
+from helpdesk.core.time import utcnow
+
+users_cli = AppGroup("users", help="Manage accounts.")
+apikey_cli = AppGroup("apikey", help="Issue API keys.")
+audit_cli = AppGroup("audit", help="Inspect the audit trail.")
+demo_cli = AppGroup("demo", help="Demo data.")
+
+
+@users_cli.command("create")
+@click.option("--email", required=True)
+@click.option("--family-name", required=True)
+@click.option("--given-name", default="")
+@click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.REQUESTER.value)
+@click.option("--site", "site_code", default=None, help="Site code.")
+@click.option("--party", "party_codes", multiple=True, help="Party code (repeatable).")
+@click.option("--locale", type=click.Choice(list(accounts.LOCALES)), default="ja")
+@click.option("--password", default=None, help="Omit to be prompted (recommended).")
+@click.option("--no-password", is_flag=True, help="Create without a password (directory only).")
+def create_user(email: str, family_name: str, given_name: str, role: str, site_code: str | None,
+                party_codes: tuple[str, ...], locale: str, password: str | None,
+                no_password: bool) -> None:
+    """Create one account."""
+    if password is None and not no_password:
+        password = getpass.getpass("Password: ")
+        if password != getpass.getpass("Repeat: "):
+            raise click.ClickException("passwords differ")
+    fields = accounts.UserFields(email=email, family_name=family_name, given_name=given_name,
+                                 role=Role(role), site_code=site_code, party_codes=party_codes,
+                                 locale=locale, is_security_cleared=role in ("security", "admin"))
+    try:
+        user = accounts.create_user(fields, actor=SYSTEM, now=utcnow(), password=password)
+    except DomainError as exc:
+        details = "; ".join(f"{k}: {v}" for k, v in exc.fields.items())
+        raise click.ClickException(f"{exc.message} {details}".strip()) from exc
+    click.echo(f"created user {user.id} <{user.email}> role={user.role.value}")
+
+
+@users_cli.command("import")
+@click.argument("source", type=click.File("rb"))
+def import_users(source: io.BufferedReader) -> None:
+    """Import the staff directory from a CSV file (UTF-8, UTF-8 with BOM, or Shift_JIS/cp932).
+
+    Columns: email, family_name, given_name, family_kana, given_kana, site, department,
+    extension (optional: role, locale). All rows are imported or none.
+    """
+    raw = source.read()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("cp932")
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    missing = [c for c in ("email", "family_name") if c not in (reader.fieldnames or [])]
+    if missing:
+        raise click.ClickException(f"missing columns: {', '.join(missing)}")
+    report = accounts.import_directory(reader, actor=SYSTEM, now=utcnow())
+    if not report.ok:
+        for line, column, message in report.errors:
+            click.echo(f"line {line}: {column}: {message}", err=True)
+        raise click.ClickException(f"{len(report.errors)} problem(s); nothing was imported")
+    click.echo(f"created {report.created}, updated {report.updated}, unchanged {report.unchanged}")
+
+
+@apikey_cli.command("create")
+@click.option("--user", "user_email", default=None, help="E-mail of the user the key acts as.")
+@click.option("--party", "party_code", default=None, help="Code of the party the key acts as.")
+@click.option("--name", default="", help="What the key is for.")
+def create_api_key(user_email: str | None, party_code: str | None, name: str) -> None:
+    """Issue an API key; it is printed once and only its hash is stored."""
+    if (user_email is None) == (party_code is None):
+        raise click.UsageError("give exactly one of --user or --party")
+    user_id = party_id = None
+    if user_email:
+        user = account_queries.find_user_by_email(user_email)
+        if user is None:
+            raise click.ClickException(f"no user {user_email}")
+        user_id = user.id
+    if party_code:
+        party = account_queries.find_party_by_code(party_code)
+        if party is None:
+            raise click.ClickException(f"no party {party_code}")
+        party_id = party.id
+    row, key = accounts.create_api_key(actor=SYSTEM, now=utcnow(), name=name, user_id=user_id,
+                                       party_id=party_id)
+    click.echo(key)
+    click.echo(f"(key {row.prefix}: store it now, it cannot be shown again)", err=True)
+
+
+@audit_cli.command("verify")
+def verify_audit() -> None:
+    """Check the hash chain; exit 1 and list each problem if anything was edited, inserted or deleted."""
+    checked, problems = audit_queries.verify_chain()
+    for problem in problems:
+        click.echo(f"#{problem.seq} {problem.kind}: {problem.detail}", err=True)
+    if problems:
+        click.echo(f"audit chain BROKEN: {len(problems)} problem(s) in {checked} events", err=True)
+        sys.exit(1)
+    click.echo(f"audit chain intact: {checked} events")
+
+
+@demo_cli.command("load")
+@click.option("--tickets", "ticket_count", default=300, show_default=True)
+def load_demo(ticket_count: int) -> None:
+    """Load demo data (idempotent: a second run changes nothing) and print demo logins."""
+    from helpdesk.demo import loader
+
+    result = loader.load(ticket_count=ticket_count, now=utcnow())
+    click.echo(result.summary())
+    click.echo("")
+    click.echo(f"Demo logins (password for all: {loader.DEMO_PASSWORD})")
+    for role, email in loader.demo_logins():
+        click.echo(f"  {role:<11} {email}")
+
+
+def register_cli(app: Flask) -> None:
+    """Attach the command groups."""
+    for group in (users_cli, apikey_cli, audit_cli, demo_cli):
+        app.cli.add_command(group)

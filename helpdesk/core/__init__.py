@@ -1,0 +1,1 @@
+"""Plumbing without business rules: database, time, errors, actors, outbox, Celery wiring."""

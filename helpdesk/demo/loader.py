@@ -1,0 +1,279 @@
+"""Load the demo data through the real services, idempotently.
+
+Reference data (sites, departments, parties, services, calendars, SLA policy) is
+upserted by code; people by e-mail; tickets are created only into an empty ticket
+table, so a second run changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import func, select
+
+from helpdesk.accounts import services as accounts
+from helpdesk.accounts.models import Department, Party, PartyKind, Role, Site, SiteKind, User
+from helpdesk.core.actor import SYSTEM, Actor
+from helpdesk.core.db import unit_of_work
+from helpdesk.demo import content
+from helpdesk.sla.models import (
+    BusinessCalendar,
+    CalendarHours,
+    Closure,
+    Metric,
+    PartyTarget,
+    SlaPolicy,
+    SlaTarget,
+)
+from helpdesk.tickets import services as tickets
+from helpdesk.tickets.models import Service, Ticket
+from helpdesk.tickets.states import Channel, Impact, MessageKind, Priority, TicketStatus, TicketType, Urgency
+
+DEMO_PASSWORD = "helpdesk-demo-2026"  # noqa: S105 - printed for the demo on purpose
+
+PARTY_KINDS = {
+    "helpdesk": PartyKind.HELPDESK, "operations": PartyKind.OPERATIONS,
+    "security": PartyKind.SECURITY, "terminal_vendor": PartyKind.VENDOR,
+    "carrier": PartyKind.CARRIER, "ministry": PartyKind.MINISTRY,
+}
+
+
+@dataclass
+class LoadResult:
+    """What a load changed."""
+
+    created: dict[str, int]
+
+    def summary(self) -> str:
+        """One line for the terminal."""
+        if not any(self.created.values()):
+            return "demo data already loaded: nothing changed"
+        parts = ", ".join(f"{name} {n}" for name, n in self.created.items() if n)
+        return f"demo data loaded: {parts}"
+
+
+def demo_logins() -> list[tuple[str, str]]:
+    """The first person of each role: (role, e-mail)."""
+    seen: dict[str, str] = {}
+    for person in content.PEOPLE:
+        seen.setdefault(person["role"], person["email"])
+    return [(role.value, seen[role.value]) for role in Role if role.value in seen]
+
+
+def load(*, ticket_count: int = 300, now: datetime) -> LoadResult:
+    """Upsert the reference data and people, then create tickets if there are none."""
+    created = {"calendars": _calendars(now), "sites and departments": _sites(), "parties": _parties(now),
+               "services": _services(), "sla policies": _sla_policy(now),
+               "people": _people(now), "tickets": 0}
+    created["tickets"] = _tickets(ticket_count, now)
+    return LoadResult(created)
+
+
+def _calendars(now: datetime) -> int:
+    added = 0
+    with unit_of_work() as session:
+        existing = {c.code for c in session.scalars(select(BusinessCalendar))}
+        if "office" not in existing:
+            office = BusinessCalendar(code="office", name="平日 9:00〜18:15（祝日・年末年始を除く）",
+                                      timezone="Asia/Tokyo", is_24x7=False,
+                                      observes_public_holidays=True)
+            office.hours = [CalendarHours(weekday=d, opens_at=time(9, 0), closes_at=time(18, 15))
+                            for d in range(5)]
+            session.add(office)
+            added += 1
+        if "24x7" not in existing:
+            session.add(BusinessCalendar(code="24x7", name="24時間365日", timezone="Asia/Tokyo",
+                                         is_24x7=True, observes_public_holidays=False))
+            added += 1
+        if added and session.scalar(select(func.count()).select_from(Closure)) == 0:
+            year = now.year
+            session.add(Closure(calendar_id=None, first_day=date(year, 12, 29),
+                                last_day=date(year + 1, 1, 3),
+                                reason="年末年始（行政機関の休日）", is_annual=True))
+    return added
+
+
+def _calendar_id(code: str) -> int:
+    with unit_of_work() as session:
+        calendar_id = session.scalar(select(BusinessCalendar.id).where(BusinessCalendar.code == code))
+    assert calendar_id is not None
+    return calendar_id
+
+
+def _sites() -> int:
+    added = 0
+    with unit_of_work() as session:
+        known = {s.code: s for s in session.scalars(select(Site))}
+        for spec in content.SITES:
+            if spec["code"] in known:
+                continue
+            session.add(Site(code=spec["code"], kind=SiteKind(spec["kind"]), name_ja=spec["name_ja"],
+                             name_en=spec["name_en"], is_active=True))
+            added += 1
+        session.flush()
+        sites = {s.code: s.id for s in session.scalars(select(Site))}
+        departments = {d.code for d in session.scalars(select(Department))}
+        for spec in content.DEPARTMENTS:
+            if spec["code"] not in departments:
+                session.add(Department(code=spec["code"], name_ja=spec["name_ja"],
+                                       name_en=spec["name_en"], site_id=sites.get(spec["site"])))
+                added += 1
+    return added
+
+
+def _parties(now: datetime) -> int:
+    office, always = _calendar_id("office"), _calendar_id("24x7")
+    added = 0
+    with unit_of_work() as session:
+        known = {p.code for p in session.scalars(select(Party))}
+        for spec in content.PARTIES:
+            if spec["code"] in known:
+                continue
+            party = Party(code=spec["code"], kind=PARTY_KINDS.get(spec["code"], PartyKind.VENDOR),
+                          name_ja=spec["name_ja"], name_en=spec["name_en"], is_active=True,
+                          calendar_id=always if spec["is_24x7"] else office, created_at=now)
+            session.add(party)
+            session.flush()
+            for priority, ack, hold in (("P1", 15, 60), ("P2", 30, 240), ("P3", 120, 960),
+                                        ("P4", 480, 2400)):
+                session.add(PartyTarget(party_id=party.id, priority=Priority(priority),
+                                        metric=Metric.ACKNOWLEDGE, minutes=ack))
+                session.add(PartyTarget(party_id=party.id, priority=Priority(priority),
+                                        metric=Metric.HOLD, minutes=hold))
+            added += 1
+    return added
+
+
+def _services() -> int:
+    added = 0
+    with unit_of_work() as session:
+        known = {s.code for s in session.scalars(select(Service))}
+        for order, spec in enumerate(content.SERVICES):
+            if spec["code"] in known:
+                continue
+            session.add(Service(code=spec["code"], name_ja=spec["name_ja"], name_en=spec["name_en"],
+                                category=spec["category"], sort_order=order, is_active=True))
+            added += 1
+    return added
+
+
+#: (priority, first response minutes, resolution/restoration minutes, 24x7?) per DESIGN.md §4.
+DEFAULT_TARGETS = (
+    (Priority.P1, 15, 60, True),
+    (Priority.P2, 30, 240, False),
+    (Priority.P3, 120, 960, False),
+    (Priority.P4, 480, 2400, False),
+)
+
+
+def _sla_policy(now: datetime) -> int:
+    office, always = _calendar_id("office"), _calendar_id("24x7")
+    with unit_of_work() as session:
+        if session.scalar(select(SlaPolicy.id).limit(1)) is not None:
+            return 0
+        policy = SlaPolicy(version=1, is_current=True, created_at=now, note="既定の目標値")
+        for ticket_type in TicketType:
+            for priority, respond, resolve, round_the_clock in DEFAULT_TARGETS:
+                calendar = always if round_the_clock else office
+                policy.targets.append(SlaTarget(ticket_type=ticket_type, priority=priority,
+                                                metric=Metric.FIRST_RESPONSE, minutes=respond,
+                                                calendar_id=calendar))
+                metric = Metric.RESTORATION if ticket_type is TicketType.FAULT else Metric.RESOLUTION
+                policy.targets.append(SlaTarget(ticket_type=ticket_type, priority=priority,
+                                                metric=metric, minutes=resolve,
+                                                calendar_id=calendar))
+        session.add(policy)
+    return 1
+
+
+def _people(now: datetime) -> int:
+    added = 0
+    for person in content.PEOPLE:
+        with unit_of_work() as session:
+            if session.scalar(select(User.id).where(User.email == person["email"])):
+                continue
+        party = person.get("party")
+        fields = accounts.UserFields(
+            email=person["email"], family_name=person["family_name"],
+            given_name=person["given_name"], family_kana=person["family_kana"],
+            given_kana=person["given_kana"], role=Role(person["role"]), site_code=person["site"],
+            department_code=person.get("department"), extension=person["extension"],
+            locale=person["locale"], party_codes=(party,) if party else (),
+            lead_party_codes=(party,) if party and person.get("is_lead") else (),
+            is_security_cleared=person["role"] in ("security", "admin"),
+        )
+        accounts.create_user(fields, actor=SYSTEM, now=now, password=DEMO_PASSWORD)
+        added += 1
+    return added
+
+
+def _tickets(count: int, now: datetime) -> int:
+    with unit_of_work() as session:
+        if session.scalar(select(func.count()).select_from(Ticket)):
+            return 0
+        users = {u.email: u for u in session.scalars(select(User))}
+    staff = {role: [u for u in users.values() if u.role.value == role]
+             for role in ("agent", "vendor", "security")}
+    specs = sorted(content.generate_ticket_specs(count=count, now=now),
+                   key=lambda s: -s["opened_minutes_ago"])
+    for index, spec in enumerate(specs):
+        _one_ticket(spec, users, staff, index, now)
+    return len(specs)
+
+
+def _one_ticket(spec: content.TicketSpec, users: dict[str, User],
+                staff: dict[str, list[User]], index: int, now: datetime) -> None:
+    opened = now - timedelta(minutes=spec["opened_minutes_ago"])
+    requester = users[spec["requester"]]
+    # Confidential security incidents are worked by the security team, not the call centre.
+    pool = staff["security"] if spec["type"] == "security" else staff["agent"]
+    agent = pool[index % len(pool)]
+    agent_actor = accounts.actor_for(agent)
+    requester_actor = accounts.actor_for(requester)
+    channel = Channel(spec["channel"])
+    # The call centre takes every call, whoever works the ticket afterwards.
+    intake_agent = accounts.actor_for(staff["agent"][index % len(staff["agent"])])
+    opener: Actor = requester_actor if channel is Channel.PORTAL else (
+        intake_agent if channel is Channel.PHONE else SYSTEM)
+    ticket = tickets.open_ticket(
+        tickets.NewTicket(type=TicketType(spec["type"]), subject=spec["subject"],
+                          description=spec["description"], impact=Impact(spec["impact"]),
+                          urgency=Urgency(spec["urgency"]), channel=channel,
+                          service_code=spec["service"], requester_id=requester.id),
+        actor=opener, now=opened,
+    )
+    if spec["outcome"] != "open" or spec["conversation"]:
+        tickets.assign(ticket.id, agent.id, actor=agent_actor, now=opened + timedelta(minutes=2))
+    last = opened + timedelta(minutes=2)
+    for step in spec["conversation"]:
+        at = opened + timedelta(minutes=max(3, step["minutes_after_open"]))
+        if at >= now:
+            break
+        last = at
+        if step["kind"] == "requester_reply":
+            tickets.add_message(ticket.id, MessageKind.PUBLIC_REPLY, step["body"],
+                                actor=requester_actor, now=at)
+        elif step["by"] == "vendor":
+            tickets.add_message(ticket.id, MessageKind.INTERNAL_NOTE, step["body"],
+                                actor=agent_actor, now=at)
+        else:
+            kind = MessageKind(step["kind"])
+            tickets.add_message(ticket.id, kind, step["body"], actor=agent_actor, now=at,
+                                call_direction="inbound" if kind is MessageKind.PHONE_CALL else None,
+                                caller_name=requester.display_name
+                                if kind is MessageKind.PHONE_CALL else None)
+    outcome = spec["outcome"]
+    if outcome == "pending_requester":
+        tickets.change_status(ticket.id, TicketStatus.PENDING, actor=agent_actor,
+                              now=last + timedelta(minutes=1))
+    elif outcome == "first_line" and spec["resolution"]:
+        resolved = last + timedelta(minutes=5)
+        if resolved < now:
+            tickets.add_message(ticket.id, MessageKind.PUBLIC_REPLY, spec["resolution"],
+                                actor=agent_actor, now=resolved)
+            tickets.change_status(ticket.id, TicketStatus.RESOLVED, actor=agent_actor, now=resolved)
+            confirmed = resolved + timedelta(days=1)
+            if confirmed < now:
+                tickets.change_status(ticket.id, TicketStatus.CLOSED, actor=requester_actor,
+                                      now=confirmed)

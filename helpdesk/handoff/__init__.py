@@ -1,0 +1,1 @@
+"""Responsibility between parties: segments, handoffs, the demarcation matrix."""

@@ -1,0 +1,1 @@
+"""Major incidents (one outage, many reports) and known-outage notices."""

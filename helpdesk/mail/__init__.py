@@ -1,0 +1,1 @@
+"""Mail in and out: notifications by mail, inbound parsing, threading and quarantine."""

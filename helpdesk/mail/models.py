@@ -1,0 +1,59 @@
+"""Every mail that entered or left, kept for threading, idempotency and audit."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from helpdesk.core.db import db, str_enum
+
+
+class MailDirection(StrEnum):
+    """Inbound from staff, or outbound from us."""
+
+    INBOUND = "inbound"
+    OUTBOUND = "outbound"
+
+
+class MailStatus(StrEnum):
+    """Lifecycle of a mail row."""
+
+    QUEUED = "queued"  # outbound, waiting for the sender task
+    SENT = "sent"
+    FAILED = "failed"  # outbound, gave up after retries
+    ACCEPTED = "accepted"  # inbound, became a ticket or a reply
+    QUARANTINED = "quarantined"  # inbound, waits for an agent's review
+    IGNORED = "ignored"  # inbound auto-replies, bulk mail, loops
+
+
+class MailMessage(db.Model):
+    """One mail; ``message_id`` makes inbound polling and outbound sending idempotent."""
+
+    __tablename__ = "mail_messages"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    direction: Mapped[MailDirection] = mapped_column(str_enum(MailDirection))
+    status: Mapped[MailStatus] = mapped_column(str_enum(MailStatus))
+    message_id: Mapped[str] = mapped_column(String(255), unique=True)
+    in_reply_to: Mapped[str] = mapped_column(String(255), default="")
+    references: Mapped[str] = mapped_column(Text, default="")
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
+    ticket_message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
+    recipient_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    from_address: Mapped[str] = mapped_column(String(254))
+    to_addresses: Mapped[str] = mapped_column(Text)
+    subject: Mapped[str] = mapped_column(String(500), default="")
+    body_text: Mapped[str] = mapped_column(Text, default="")
+    #: zlib-compressed raw RFC 5322 bytes, kept for audit and re-parsing.
+    raw_compressed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    #: Why an inbound mail was quarantined or ignored; why an outbound one failed.
+    status_reason: Mapped[str] = mapped_column(Text, default="")
+    attempts: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reviewed_at: Mapped[datetime | None]
+
+    __table_args__ = (Index("ix_mail_messages_status", "direction", "status", "created_at"),)

@@ -1,0 +1,1 @@
+"""In-app notifications: what a person should know about their tickets."""

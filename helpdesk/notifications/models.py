@@ -1,0 +1,41 @@
+"""Notifications shown in the portal and console."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from helpdesk.core.db import db, str_enum
+
+
+class NotificationKind(StrEnum):
+    """What the notification is about; the template picks words from it."""
+
+    TICKET_RECEIVED = "ticket_received"
+    TICKET_ASSIGNED = "ticket_assigned"
+    PUBLIC_REPLY = "public_reply"
+    STATUS_CHANGED = "status_changed"
+
+
+class Notification(db.Model):
+    """One line in a person's notification list."""
+
+    __tablename__ = "notifications"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    kind: Mapped[NotificationKind] = mapped_column(str_enum(NotificationKind))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    #: What caused it (e.g. ``outbox:42``); unique per user so a redelivery adds nothing.
+    source_key: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime]
+    read_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        UniqueConstraint("user_id", "source_key"),
+        Index("ix_notifications_user_unread", "user_id", "read_at", "created_at"),
+    )

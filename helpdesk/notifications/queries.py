@@ -1,0 +1,23 @@
+"""Reading a person's notifications."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from helpdesk.core.db import db
+from helpdesk.notifications.models import Notification
+
+
+def list_recent(user_id: int, *, limit: int = 10) -> list[Notification]:
+    """The newest notifications of a user."""
+    stmt = (
+        select(Notification).where(Notification.user_id == user_id)
+        .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)
+    )
+    return list(db.session.scalars(stmt))
+
+
+def count_for_ticket(ticket_id: int) -> int:
+    """How many notifications mention a ticket (tests and diagnostics)."""
+    stmt = select(Notification.id).where(Notification.ticket_id == ticket_id)
+    return len(list(db.session.scalars(stmt)))

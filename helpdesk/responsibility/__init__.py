@@ -1,0 +1,1 @@
+"""The responsibility ledger: which party owns each ticket at every instant."""

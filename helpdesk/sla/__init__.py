@@ -1,0 +1,1 @@
+"""Business calendars, targets, clocks and breaches."""

@@ -1,0 +1,1 @@
+"""Tickets: inquiries, fault reports, requests, security incidents and their conversation."""

@@ -1,0 +1,151 @@
+"""Tickets, their conversation and files, and the service catalogue."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from helpdesk.accounts.models import Site, User
+from helpdesk.core.db import db, str_enum
+from helpdesk.tickets.states import (
+    Channel,
+    Impact,
+    MessageKind,
+    Priority,
+    TicketStatus,
+    TicketType,
+    Urgency,
+)
+
+
+class Service(db.Model):
+    """An entry of the service catalogue: what a ticket is about (mail, VPN, printers …)."""
+
+    __tablename__ = "services"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name_ja: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+    category: Mapped[str] = mapped_column(String(40), default="")
+    sort_order: Mapped[int] = mapped_column(default=0)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    def display_name(self, locale: str) -> str:
+        """Name in the reader's language."""
+        return self.name_en if locale == "en" else self.name_ja
+
+
+class TicketNumberCounter(db.Model):
+    """Last ticket number handed out per year (HD-2026-000123)."""
+
+    __tablename__ = "ticket_number_counters"
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_value: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class Ticket(db.Model):
+    """Something a member of staff needs, from first contact to closure."""
+
+    __tablename__ = "tickets"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Human number, ``HD-<year>-<6 digits>``; what staff read out on the phone.
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    type: Mapped[TicketType] = mapped_column(str_enum(TicketType))
+    channel: Mapped[Channel] = mapped_column(str_enum(Channel))
+    status: Mapped[TicketStatus] = mapped_column(str_enum(TicketStatus))
+    impact: Mapped[Impact] = mapped_column(str_enum(Impact))
+    urgency: Mapped[Urgency] = mapped_column(str_enum(Urgency))
+    priority: Mapped[Priority] = mapped_column(str_enum(Priority, length=4))
+    subject: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    requester_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id"))
+    service_id: Mapped[int | None] = mapped_column(ForeignKey("services.id"))
+    #: A fault report linked to a major incident's parent ticket.
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
+    #: Security incidents are confidential: content only for the cleared and the requester.
+    is_confidential: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    first_responded_at: Mapped[datetime | None]
+    #: When service was restored (faults); recorded apart from resolution and closure.
+    restored_at: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    reopened_count: Mapped[int] = mapped_column(default=0)
+    #: The submitter's idempotency token: the same form sent twice is one ticket.
+    intake_key: Mapped[str | None] = mapped_column(String(100))
+
+    requester: Mapped[User] = relationship(foreign_keys=[requester_id])
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
+    site: Mapped[Site | None] = relationship()
+    service: Mapped[Service | None] = relationship()
+    messages: Mapped[list[Message]] = relationship(
+        back_populates="ticket", order_by="Message.id", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (
+        Index("ix_tickets_status_created", "status", "created_at"),
+        Index("ix_tickets_assignee_status", "assignee_id", "status"),
+        Index("ix_tickets_requester_created", "requester_id", "created_at"),
+        UniqueConstraint("requester_id", "intake_key"),
+    )
+
+    @property
+    def is_open(self) -> bool:
+        """True until resolved or closed."""
+        return self.status in (TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.PENDING)
+
+
+class Message(db.Model):
+    """One entry of the conversation: a public reply, an internal note, a call, a system line."""
+
+    __tablename__ = "messages"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[MessageKind] = mapped_column(str_enum(MessageKind))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: The party the author acted for (help desk, operations …); None for requesters.
+    author_party_id: Mapped[int | None] = mapped_column(ForeignKey("parties.id"))
+    body: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime]
+    #: Phone calls: ``inbound`` or ``outbound``, who called, how long.
+    call_direction: Mapped[str | None] = mapped_column(String(10))
+    caller_name: Mapped[str | None] = mapped_column(String(200))
+    caller_number: Mapped[str | None] = mapped_column(String(40))
+    call_duration_seconds: Mapped[int | None]
+
+    ticket: Mapped[Ticket] = relationship(back_populates="messages")
+    author: Mapped[User | None] = relationship()
+    attachments: Mapped[list[Attachment]] = relationship(back_populates="message")
+
+    @property
+    def is_public(self) -> bool:
+        """Only public replies (and the opening description) reach the requester."""
+        return self.kind is MessageKind.PUBLIC_REPLY
+
+
+class Attachment(db.Model):
+    """A file on a ticket, stored outside the web root under a random key."""
+
+    __tablename__ = "attachments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"))
+    #: The name exactly as given (Japanese names kept byte for byte after NFC).
+    filename: Mapped[str] = mapped_column(String(255))
+    #: Detected from the content, never from the name.
+    content_type: Mapped[str] = mapped_column(String(120))
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    storage_key: Mapped[str] = mapped_column(String(80), unique=True)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: Shown to the requester (public) or internal only.
+    is_public: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+
+    message: Mapped[Message | None] = relationship(back_populates="attachments")

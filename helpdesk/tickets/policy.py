@@ -1,0 +1,51 @@
+"""Who may see and change which ticket."""
+
+from __future__ import annotations
+
+from helpdesk.core.actor import Actor
+from helpdesk.core.errors import NotFound, PermissionDenied
+from helpdesk.tickets.models import Ticket
+
+DESK_ROLES = frozenset({"agent", "supervisor"})
+
+
+def can_open_ticket_for_others(actor: Actor) -> bool:
+    """Agents log phone calls and mail on behalf of staff."""
+    return actor.role in DESK_ROLES or actor.is_system
+
+
+def can_view_ticket(actor: Actor, ticket: Ticket) -> bool:
+    """Requesters see their own; the desk sees all but confidential content; cleared see all.
+
+    Vendor parties see tickets only through handoffs (their front door checks the
+    shares); they get nothing from this general rule.
+    """
+    if actor.is_system:
+        return True
+    if ticket.requester_id == actor.user_id:
+        return True
+    if ticket.is_confidential:
+        return actor.is_security_cleared
+    return actor.role in DESK_ROLES or actor.role in {"security", "admin"}
+
+
+def can_work_ticket(actor: Actor, ticket: Ticket) -> bool:
+    """Change status, write notes and replies as the help desk."""
+    if actor.is_system:
+        return True
+    if ticket.is_confidential and not actor.is_security_cleared:
+        return False
+    return actor.role in DESK_ROLES or (ticket.is_confidential and actor.role == "security")
+
+
+def require_view_ticket(actor: Actor, ticket: Ticket) -> None:
+    """:raises NotFound: the actor may not know the ticket exists."""
+    if not can_view_ticket(actor, ticket):
+        raise NotFound("ticket")
+
+
+def require_work_ticket(actor: Actor, ticket: Ticket) -> None:
+    """:raises PermissionDenied: the actor may see but not work the ticket."""
+    require_view_ticket(actor, ticket)
+    if not can_work_ticket(actor, ticket):
+        raise PermissionDenied("not allowed to work this ticket")

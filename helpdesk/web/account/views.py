@@ -1,0 +1,116 @@
+"""Sign in, sign out, language and password."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user, logout_user
+
+from helpdesk.accounts import services as accounts
+from helpdesk.core.errors import Unauthenticated, ValidationFailed
+from helpdesk.core.time import utcnow
+from helpdesk.extensions import limiter
+from helpdesk.web.account.forms import LocaleForm, LoginForm, PasswordChangeForm
+from helpdesk.web.common.auth import current_actor, current_db_user, require, start_session
+from helpdesk.web.common.navigation import home_url, safe_next
+
+bp = Blueprint("account", __name__)
+
+
+def _login_limit() -> str:
+    return str(current_app.config["LOGIN_RATE_LIMIT"])
+
+
+def _policy() -> accounts.LoginPolicy:
+    config = current_app.config
+    return accounts.LoginPolicy(
+        max_failures=config["LOGIN_MAX_FAILURES"], failure_window=config["LOGIN_FAILURE_WINDOW"],
+        lockout=config["LOGIN_LOCKOUT"], session_lifetime=config["PERMANENT_SESSION_LIFETIME"],
+    )
+
+
+@bp.get("/")
+def index() -> ResponseReturnValue:
+    """Send each role to its own front door."""
+    if not current_user.is_authenticated:
+        return redirect(url_for("account.login"))
+    return redirect(home_url(current_actor()))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def login() -> ResponseReturnValue:
+    """The sign-in form; a success opens a new server-side session."""
+    if current_user.is_authenticated and request.method == "GET":
+        return redirect(home_url(current_actor()))
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = request.args.get("next", "")
+    error = None
+    if form.validate_on_submit():
+        try:
+            user, token = accounts.log_in(
+                form.email.data, form.password.data, now=utcnow(), policy=_policy(),
+                remote_addr=request.remote_addr or "",
+                user_agent=request.user_agent.string,
+            )
+        except Unauthenticated as exc:
+            error = str(exc.message)
+        else:
+            start_session(user, token)
+            return redirect(safe_next(form.next.data) or home_url(accounts.actor_for(user)))
+    status = 401 if error else (422 if request.method == "POST" else 200)
+    return render_template("account/login.html", form=form, error=error), status
+
+
+@bp.post("/logout")
+def logout() -> ResponseReturnValue:
+    """End this session on the server and in the browser."""
+    if current_user.is_authenticated:
+        accounts.log_out(current_user.token, now=utcnow())
+    logout_user()
+    session.clear()
+    flash(_("ログアウトしました。"), "info")
+    return redirect(url_for("account.login"))
+
+
+@bp.post("/locale")
+def set_locale() -> ResponseReturnValue:
+    """Switch language; saved on the profile when signed in."""
+    form = LocaleForm()
+    if form.validate_on_submit():
+        session["locale"] = form.locale.data
+        user = current_db_user()
+        if user is not None:
+            accounts.set_locale(user.id, form.locale.data, actor=current_actor(), now=utcnow())
+    return redirect(safe_next(form.next.data) or url_for("account.index"))
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@require(lambda actor: actor.user_id is not None)
+def profile() -> ResponseReturnValue:
+    """Own details, language and password."""
+    user = current_db_user()
+    assert user is not None
+    form = PasswordChangeForm()
+    locale_form = LocaleForm(locale=user.locale, next=url_for("account.profile"))
+    status = 200
+    if form.validate_on_submit():
+        if form.password.data != form.confirm.data:
+            form.confirm.errors.append(_("パスワードが一致しません。"))
+            status = 422
+        else:
+            try:
+                accounts.set_password(user.id, form.password.data, actor=current_actor(),
+                                      now=utcnow())
+            except ValidationFailed as exc:
+                form.password.errors.append(str(exc.fields.get("password", exc.message)))
+                status = 422
+            else:
+                flash(_("パスワードを変更しました。"), "success")
+                return redirect(url_for("account.profile"))
+    elif request.method == "POST":
+        status = 422
+    return render_template("account/profile.html", user=user, form=form,
+                           locale_form=locale_form), status

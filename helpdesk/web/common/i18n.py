@@ -1,0 +1,49 @@
+"""Language and time zone: Japanese first, English on request; times in Asia/Tokyo."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Flask, current_app, has_request_context, session
+from flask_babel import Babel, format_datetime
+from flask_login import current_user
+
+from helpdesk.core.time import TOKYO
+
+
+def select_locale() -> str:
+    """The signed-in user's profile language, else the session's switch, else Japanese."""
+    languages = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        return str(current_app.config["BABEL_DEFAULT_LOCALE"])
+    if current_user and current_user.is_authenticated:
+        locale = current_user.user.locale
+        if locale in languages:
+            return str(locale)
+    chosen = session.get("locale")
+    if chosen in languages:
+        return str(chosen)
+    return str(current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+def select_timezone() -> str:
+    """Every screen shows Japan time."""
+    return TOKYO.key
+
+
+def init_app(app: Flask, babel: Babel) -> None:
+    """Bind Flask-Babel and the template helpers."""
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+
+    @app.template_filter("jst")
+    def jst(value: datetime | None, fmt: str = "short") -> str:
+        """A timestamp in Japan time in the reader's locale ('' for None)."""
+        if value is None:
+            return ""
+        if fmt == "long":
+            return str(format_datetime(value, "yyyy/MM/dd HH:mm:ss"))
+        return str(format_datetime(value, "yyyy/MM/dd HH:mm"))
+
+    @app.context_processor
+    def locale_context() -> dict[str, object]:
+        return {"current_locale": select_locale()}

@@ -1,0 +1,51 @@
+"""Forms of the staff portal."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length
+
+from helpdesk.tickets.services import BODY_MAX, SUBJECT_MAX
+
+TYPE_CHOICES = [
+    SelectChoice("inquiry", _l("使い方の問い合わせ")),
+    SelectChoice("fault", _l("障害の連絡（使えない・つながらない）")),
+    SelectChoice("request", _l("申請（アカウント・機器など）")),
+    SelectChoice("security", _l("セキュリティ事案（不審メール・ウイルス・紛失など）")),
+]
+IMPACT_CHOICES = [
+    SelectChoice("person", _l("自分だけ")),
+    SelectChoice("division", _l("課・係の複数人")),
+    SelectChoice("site", _l("拠点全体")),
+    SelectChoice("ministry", _l("省全体")),
+]
+URGENCY_CHOICES = [
+    SelectChoice("low", _l("急ぎではない")),
+    SelectChoice("medium", _l("今日中に解決したい")),
+    SelectChoice("high", _l("業務が止まっている")),
+]
+
+
+class NewTicketForm(FlaskForm):  # type: ignore[misc]
+    """What staff tell us about a new problem or question."""
+
+    type = RadioField(_l("種類"), choices=TYPE_CHOICES, default="inquiry",
+                      validators=[DataRequired(message=_l("種類を選んでください。"))])
+    service = SelectField(_l("対象のサービス"), choices=[], validate_choice=True)
+    impact = RadioField(_l("影響の範囲"), choices=IMPACT_CHOICES, default="person",
+                        validators=[DataRequired(message=_l("影響の範囲を選んでください。"))])
+    urgency = RadioField(_l("緊急度"), choices=URGENCY_CHOICES, default="medium",
+                         validators=[DataRequired(message=_l("緊急度を選んでください。"))])
+    subject = StringField(_l("件名"), validators=[
+        DataRequired(message=_l("件名を入力してください。")),
+        Length(max=SUBJECT_MAX, message=_l("件名は%(max)d文字以内で入力してください。")),
+    ])
+    description = TextAreaField(_l("内容"), validators=[
+        DataRequired(message=_l("内容を入力してください。")),
+        Length(max=BODY_MAX, message=_l("内容が長すぎます。")),
+    ])
+    #: One per form render: a double click or a client retry opens one ticket.
+    idempotency_token = HiddenField()
