@@ -78,6 +78,7 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         flask_migrate.upgrade()
         yield app
         _db.session.remove()
+        _db.engine.dispose()
 
 
 def reset_schema() -> None:

@@ -111,24 +111,34 @@ def unit_of_work() -> Iterator[Session]:
     except BaseException:
         if depth == 0:
             session.rollback()
-            session.info.pop("after_commit", None)
+            session.info.pop("uow_state", None)
         raise
     finally:
         session.info["uow_depth"] = depth
     if depth == 0:
-        for callback in session.info.pop("after_commit", []):
+        state = session.info.pop("uow_state", {})
+        for callback in state.get("after_commit", []):
             callback()
 
 
-def after_commit(callback: AfterCommit) -> None:
-    """Run ``callback`` once the current unit of work has committed.
+def transaction_state() -> dict[str, Any]:
+    """Scratch space of the current unit of work, dropped at its commit or rollback.
 
     :raises RuntimeError: when called outside :func:`unit_of_work`.
     """
     session = db.session()
     if not session.info.get("uow_depth"):
-        raise RuntimeError("after_commit() must run inside unit_of_work()")
-    session.info.setdefault("after_commit", []).append(callback)
+        raise RuntimeError("must run inside unit_of_work()")
+    state: dict[str, Any] = session.info.setdefault("uow_state", {})
+    return state
+
+
+def after_commit(callback: AfterCommit) -> None:
+    """Run ``callback`` once the current unit of work has committed (never after a rollback).
+
+    :raises RuntimeError: when called outside :func:`unit_of_work`.
+    """
+    transaction_state().setdefault("after_commit", []).append(callback)
 
 
 def is_postgresql() -> bool:

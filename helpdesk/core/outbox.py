@@ -21,7 +21,7 @@ from sqlalchemy import JSON, ForeignKey, Index, String, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
-from helpdesk.core.db import after_commit, db, is_postgresql, unit_of_work
+from helpdesk.core.db import after_commit, db, is_postgresql, transaction_state, unit_of_work
 from helpdesk.core.time import utcnow
 
 log = logging.getLogger(__name__)
@@ -83,22 +83,19 @@ def emit(task: str, payload: Mapping[str, Any], *, now: datetime) -> OutboxMessa
 
     :raises RuntimeError: outside a unit of work.
     """
-    session = db.session()
-    if not session.info.get("uow_depth"):
-        raise RuntimeError("emit() must run inside unit_of_work()")
+    state = transaction_state()
     message = OutboxMessage(task=task, payload=dict(payload), created_at=now, publish_attempts=0)
-    session.add(message)
-    pending: list[OutboxMessage] = session.info.setdefault("outbox_pending", [])
+    db.session.add(message)
+    pending: list[OutboxMessage] = state.setdefault("outbox_pending", [])
     if not pending:
-        after_commit(_publish_committed)
+        after_commit(lambda: _publish_committed(pending))
     pending.append(message)
     return message
 
 
-def _publish_committed() -> None:
+def _publish_committed(messages: list[OutboxMessage]) -> None:
     """Publish the rows of the transaction that just committed; never raise."""
     session = db.session()
-    messages: list[OutboxMessage] = session.info.pop("outbox_pending", [])
     ids = [(m.id, m.task) for m in messages]
     published = [oid for oid, task in ids if _try_publish(task, oid, attempt=1)]
     if not published:

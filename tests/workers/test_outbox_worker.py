@@ -1,0 +1,149 @@
+"""The outbox with a real Celery worker on a real (private) Redis.
+
+- a committed change runs its task exactly once, even when the message is delivered twice;
+- a rolled-back change runs none;
+- with Redis stopped the web request still succeeds, and the task runs once Redis is back.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import func, select
+
+from helpdesk import create_app
+from helpdesk.accounts.models import Role
+from helpdesk.core import outbox
+from helpdesk.core.db import db, unit_of_work
+from helpdesk.core.outbox import OutboxMessage, ProcessedKey, WorkerHeartbeat
+from helpdesk.core.time import utcnow
+from helpdesk.notifications.models import Notification
+from helpdesk.tickets.models import Ticket
+from tests.conftest import IsolatedClient, MakeTicket, MakeUser, csrf_token
+from tests.support import ROOT, RedisServer, running_redis, wait_for
+
+pytestmark = pytest.mark.worker
+WAIT = 60.0
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
+    with running_redis(tmp_path) as server:
+        yield server
+
+
+@pytest.fixture
+def worker_app(db: Any, database_url: str, redis_server: RedisServer, tmp_path: Path) -> Iterator[Flask]:
+    """An app whose outbox publishes to the private Redis, with its context pushed."""
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=database_url, BROKER_URL=redis_server.url)
+    app.test_client_class = IsolatedClient
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+    celery_app = app.extensions["celery"]
+    celery_app.pool.force_close_all()
+    celery_app.close()
+
+
+@pytest.fixture
+def worker(worker_app: Flask, database_url: str, redis_server: RedisServer,
+           tmp_path: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """A real ``celery worker`` process on the same database and broker."""
+    env = {**os.environ, "HELPDESK_ENV": "testing", "HELPDESK_DATABASE_URL": database_url,
+           "HELPDESK_BROKER_URL": redis_server.url, "HELPDESK_INSTANCE_PATH": str(tmp_path)}
+    log = (tmp_path / "worker.log").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "workers.app", "worker", "--pool=solo",
+         "--without-gossip", "--without-mingle", "--loglevel=INFO",
+         "-n", f"test-{uuid.uuid4().hex[:6]}@%h"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    try:
+        wait_for(lambda: _count(WorkerHeartbeat) > 0, timeout=WAIT, message="the worker to start")
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+        if process.returncode not in (0, -15):
+            sys.stderr.write((tmp_path / "worker.log").read_text())
+
+
+def _count(model: type[Any], *where: Any) -> int:
+    db.session.rollback()  # see other processes' commits
+    return int(db.session.scalar(select(func.count()).select_from(model).where(*where)) or 0)
+
+
+def _notified(ticket: Ticket) -> int:
+    return _count(Notification, Notification.ticket_id == ticket.id)
+
+
+def test_committed_change_runs_its_task_exactly_once(
+    worker: Any, worker_app: Flask, make_ticket: MakeTicket
+) -> None:
+    ticket = make_ticket()
+    wait_for(lambda: _notified(ticket) == 1, timeout=WAIT, message="the notification")
+    row = db.session.scalars(select(OutboxMessage)).one()
+    # The broker delivers the same message again (a redelivery after a lost ack).
+    worker_app.extensions["celery"].send_task(row.task, kwargs={"outbox_id": row.id},
+                                             task_id=f"outbox-{row.id}-dup")
+    sentinel = make_ticket()
+    wait_for(lambda: _notified(sentinel) == 1, timeout=WAIT, message="the sentinel")
+    assert _notified(ticket) == 1
+    assert _count(ProcessedKey) == 2
+
+
+def test_rolled_back_change_runs_no_task(
+    worker: Any, worker_app: Flask, make_ticket: MakeTicket, make_user: MakeUser
+) -> None:
+    requester = make_user()
+    with pytest.raises(RuntimeError, match="changed my mind"), unit_of_work():
+        make_ticket(requester=requester, subject="取り消される起票")
+        raise RuntimeError("changed my mind")
+    sentinel = make_ticket(requester=requester)
+    wait_for(lambda: _notified(sentinel) == 1, timeout=WAIT, message="the sentinel")
+    assert _count(Ticket) == 1
+    assert _count(OutboxMessage) == 1
+    assert _count(Notification) == 1
+
+
+def test_broker_outage_never_fails_the_request_and_the_task_runs_once_it_returns(
+    worker: Any, worker_app: Flask, redis_server: RedisServer, make_user: MakeUser
+) -> None:
+    requester = make_user(Role.REQUESTER)
+    client = worker_app.test_client()
+    token = csrf_token(client, "/login")
+    client.post("/login", data={"email": requester.email, "password": "correct horse battery staple",
+                                "csrf_token": token})
+    form_token = csrf_token(client, "/portal/tickets/new")
+
+    redis_server.stop()
+    response = client.post("/portal/tickets/new", data={
+        "csrf_token": form_token, "type": "fault", "impact": "person", "urgency": "high",
+        "subject": "Redis停止中の起票", "description": "ブローカー停止中でも受け付けられること。",
+        "service": "mail",
+    })
+    assert response.status_code == 302
+    ticket = db.session.scalars(select(Ticket)).one()
+    row = db.session.scalars(select(OutboxMessage)).one()
+    assert row.published_at is None, "the publish should have failed while Redis was down"
+
+    redis_server.start()
+    # What the beat scheduler's sweep does every OUTBOX_SWEEP_SECONDS:
+    assert outbox.relay_pending(now=utcnow(), redeliver_after=worker_app.config["OUTBOX_REDELIVER_AFTER"]) == 1
+    wait_for(lambda: _notified(ticket) == 1, timeout=WAIT, message="the notification after recovery")
+    # A second sweep finds nothing left to do.
+    assert outbox.relay_pending(now=utcnow(), redeliver_after=worker_app.config["OUTBOX_REDELIVER_AFTER"]) == 0
+    assert _notified(ticket) == 1
