@@ -131,15 +131,23 @@ def base_data(db: Any) -> dict[str, Any]:
     """The parties, a site and a service every ticket test needs."""
     with unit_of_work() as session:
         parties = {
-            code: Party(code=code, kind=kind, name_ja=code, name_en=code, is_active=True,
-                        created_at=T0)
-            for code, kind in (("helpdesk", PartyKind.HELPDESK), ("operations", PartyKind.OPERATIONS),
-                               ("security", PartyKind.SECURITY))
+            code: Party(code=code, kind=kind, name_ja=code, name_en=code, is_active=True, created_at=T0)
+            for code, kind in (
+                ("helpdesk", PartyKind.HELPDESK),
+                ("operations", PartyKind.OPERATIONS),
+                ("security", PartyKind.SECURITY),
+            )
         }
         session.add_all(parties.values())
         site = Site(code="hq", kind=SiteKind.HQ, name_ja="本省", name_en="HQ", is_active=True)
-        service = Service(code="mail", name_ja="メール", name_en="Mail", category="communication",
-                          sort_order=0, is_active=True)
+        service = Service(
+            code="mail",
+            name_ja="メール",
+            name_en="Mail",
+            category="communication",
+            sort_order=0,
+            is_active=True,
+        )
         session.add_all([site, service])
     return {"parties": parties, "site": site, "service": service}
 
@@ -154,15 +162,25 @@ def make_user(base_data: dict[str, Any]) -> MakeUser:
 
     def _make(role: Role = Role.REQUESTER, *, party: str | None = None, **fields: Any) -> User:
         n = next(_counter)
-        default_party = {Role.AGENT: "helpdesk", Role.SUPERVISOR: "helpdesk",
-                         Role.VENDOR: "operations", Role.SECURITY: "security"}.get(role)
+        default_party = {
+            Role.AGENT: "helpdesk",
+            Role.SUPERVISOR: "helpdesk",
+            Role.VENDOR: "operations",
+            Role.SECURITY: "security",
+        }.get(role)
         chosen = party or default_party
         data = accounts.UserFields(
             email=fields.pop("email", f"user{n}@example.go.jp"),
-            family_name=fields.pop("family_name", "山田"), given_name=fields.pop("given_name", f"太郎{n}"),
-            family_kana="ヤマダ", given_kana="タロウ", role=role, site_code="hq",
-            party_codes=(chosen,) if chosen else (), locale=fields.pop("locale", "ja"),
-            is_security_cleared=role in (Role.SECURITY, Role.ADMIN), **fields,
+            family_name=fields.pop("family_name", "山田"),
+            given_name=fields.pop("given_name", f"太郎{n}"),
+            family_kana="ヤマダ",
+            given_kana="タロウ",
+            role=role,
+            site_code="hq",
+            party_codes=(chosen,) if chosen else (),
+            locale=fields.pop("locale", "ja"),
+            is_security_cleared=role in (Role.SECURITY, Role.ADMIN),
+            **fields,
         )
         return accounts.create_user(data, actor=SYSTEM, now=T0, password=PASSWORD)
 
@@ -181,14 +199,22 @@ MakeTicket = Callable[..., Ticket]
 def make_ticket(make_user: MakeUser) -> MakeTicket:
     """Open tickets through the real service."""
 
-    def _make(*, requester: User | None = None, type: TicketType = TicketType.FAULT,
-              now: datetime = T0, **fields: Any) -> Ticket:
+    def _make(
+        *,
+        requester: User | None = None,
+        type: TicketType = TicketType.FAULT,
+        now: datetime = T0,
+        **fields: Any,
+    ) -> Ticket:
         requester = requester or make_user(Role.REQUESTER)
         data = tickets.NewTicket(
-            type=type, subject=fields.pop("subject", "メールが送信できません"),
+            type=type,
+            subject=fields.pop("subject", "メールが送信できません"),
             description=fields.pop("description", "9時頃からOutlookで送信エラーになります。"),
-            impact=fields.pop("impact", Impact.PERSON), urgency=fields.pop("urgency", Urgency.MEDIUM),
-            channel=fields.pop("channel", Channel.PORTAL), service_code=fields.pop("service_code", "mail"),
+            impact=fields.pop("impact", Impact.PERSON),
+            urgency=fields.pop("urgency", Urgency.MEDIUM),
+            channel=fields.pop("channel", Channel.PORTAL),
+            service_code=fields.pop("service_code", "mail"),
             **fields,
         )
         return tickets.open_ticket(data, actor=actor_of(requester), now=now)
@@ -211,8 +237,9 @@ def login_as(app: Flask) -> LoginAs:
 
     def _login(client: FlaskClient, user: User) -> FlaskClient:
         token = csrf_token(client, "/login")
-        response = client.post("/login", data={"email": user.email, "password": PASSWORD,
-                                               "csrf_token": token})
+        response = client.post(
+            "/login", data={"email": user.email, "password": PASSWORD, "csrf_token": token}
+        )
         assert response.status_code == 302, response.get_data(as_text=True)
         return client
 
@@ -223,8 +250,9 @@ def csrf_token(client: FlaskClient, path: str) -> str:
     """The CSRF token rendered on the page at ``path``."""
     import re
 
-    html = client.get(path).get_data(as_text=True)
+    html = client.get(path, follow_redirects=True).get_data(as_text=True)
     match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
-        r'id="csrf_token"[^>]*value="([^"]+)"', html)
+        r'id="csrf_token"[^>]*value="([^"]+)"', html
+    )
     assert match, f"no CSRF token on {path}"
     return match.group(1)

@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from helpdesk.core.db import db, str_enum
+from helpdesk.core.db import Model, str_enum
 
 
 class Role(StrEnum):
@@ -42,7 +42,7 @@ class PartyKind(StrEnum):
     MINISTRY = "ministry"
 
 
-class Party(db.Model):
+class Party(Model):
     """An organisation that can hold responsibility for a ticket."""
 
     __tablename__ = "parties"
@@ -65,7 +65,7 @@ class Party(db.Model):
         return self.name_en if locale == "en" else self.name_ja
 
 
-class Site(db.Model):
+class Site(Model):
     """A place on the LAN: headquarters, an external site, a regional bureau, the DR centre."""
 
     __tablename__ = "sites"
@@ -81,7 +81,7 @@ class Site(db.Model):
         return self.name_en if locale == "en" else self.name_ja
 
 
-class Department(db.Model):
+class Department(Model):
     """An organisational unit of the ministry, as the staff directory names it."""
 
     __tablename__ = "departments"
@@ -96,7 +96,7 @@ class Department(db.Model):
         return self.name_en if locale == "en" and self.name_en else self.name_ja
 
 
-class User(db.Model):
+class User(Model):
     """A person who signs in: ministry staff, agents, vendor engineers, administrators."""
 
     __tablename__ = "users"
@@ -141,7 +141,7 @@ class User(db.Model):
         return f"{self.family_kana} {self.given_kana}".strip()
 
 
-class PartyMembership(db.Model):
+class PartyMembership(Model):
     """A person working for a party; leads receive the party's alerts."""
 
     __tablename__ = "party_memberships"
@@ -156,7 +156,7 @@ class PartyMembership(db.Model):
     __table_args__ = (UniqueConstraint("user_id", "party_id"),)
 
 
-class LoginSession(db.Model):
+class LoginSession(Model):
     """A browser session, held server-side so logout and deactivation end it at once."""
 
     __tablename__ = "login_sessions"
@@ -176,7 +176,7 @@ class LoginSession(db.Model):
     user: Mapped[User] = relationship()
 
 
-class ApiKey(db.Model):
+class ApiKey(Model):
     """A machine credential for a person or for a whole party's tooling."""
 
     __tablename__ = "api_keys"

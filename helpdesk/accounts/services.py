@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload, selectinload
 
 from helpdesk.accounts import passwords
 from helpdesk.accounts.models import (
@@ -327,13 +328,23 @@ def reactivate_user(user_id: int, *, actor: Actor, now: datetime) -> None:
         audit.record(actor, "user.reactivated", subject_type="user", subject_id=user.id, now=now)
 
 
-def _upsert_user(fields: UserFields, *, now: datetime, existing: User | None) -> User:
+@dataclass
+class _Lookups:
+    """Sites and departments seen in this transaction, so a big import asks once per code."""
+
+    sites: dict[str, Site] = field(default_factory=dict)
+    departments: dict[str, Department] = field(default_factory=dict)
+
+
+def _upsert_user(fields: UserFields, *, now: datetime, existing: User | None,
+                 lookups: _Lookups | None = None) -> User:
     session = db.session()
     errors = validate_user_fields(fields)
     if errors:
         raise ValidationFailed(_l("入力内容に誤りがあります。"), fields=errors)
-    site = _site(fields.site_code)
-    department = _department(fields.department_code, fields.department_name, site)
+    lookups = lookups or _Lookups()
+    site = _site(fields.site_code, lookups)
+    department = _department(fields.department_code, fields.department_name, site, lookups)
     user = existing or User(email=fields.email.strip().lower(), created_at=now,
                             failed_login_count=0, is_active=True)
     user.family_name = fields.family_name.strip()
@@ -371,25 +382,30 @@ def _set_memberships(user: User, fields: UserFields) -> None:
     ]
 
 
-def _site(code: str | None) -> Site | None:
+def _site(code: str | None, lookups: _Lookups) -> Site | None:
     if not code:
         return None
-    site = db.session.scalar(select(Site).where(Site.code == code))
+    site = lookups.sites.get(code) or db.session.scalar(select(Site).where(Site.code == code))
     if site is None:
         raise ValidationFailed(_l("存在しない拠点コードです。"), fields={"site": code})
+    lookups.sites[code] = site
     return site
 
 
-def _department(code: str | None, name: str | None, site: Site | None) -> Department | None:
+def _department(code: str | None, name: str | None, site: Site | None,
+                lookups: _Lookups) -> Department | None:
     if not code and not name:
         return None
     key = (code or name or "").strip()
-    department = db.session.scalar(select(Department).where(Department.code == key))
+    department = lookups.departments.get(key) or db.session.scalar(
+        select(Department).where(Department.code == key)
+    )
     if department is None:
         department = Department(code=key, name_ja=(name or key).strip(), name_en="",
                                 site_id=site.id if site else None)
         db.session.add(department)
         db.session.flush()
+    lookups.departments[key] = department
     return department
 
 
@@ -494,12 +510,12 @@ def import_directory(
             parsed.append((line, fields_))
         if report.errors:
             return report
-        existing = {u.email: u for u in session.scalars(
-            select(User).where(User.email.in_([f.email for _, f in parsed])))}
+        existing = _users_by_email([f.email for _, f in parsed])
+        lookups = _Lookups(sites=dict(sites))
         for _line, fields_ in parsed:
             user = existing.get(fields_.email)
             if user is None:
-                _upsert_user(fields_, now=now, existing=None)
+                _upsert_user(fields_, now=now, existing=None, lookups=lookups)
                 report.created += 1
                 continue
             # Keep what the directory does not own: role (unless given), parties, clearance.
@@ -510,12 +526,24 @@ def import_directory(
             if _same(user, fields_):
                 report.unchanged += 1
                 continue
-            _upsert_user(fields_, now=now, existing=user)
+            _upsert_user(fields_, now=now, existing=user, lookups=lookups)
             report.updated += 1
         audit.record(actor, "users.imported", subject_type="directory", subject_id="staff",
                      now=now, data={"created": report.created, "updated": report.updated,
                                     "unchanged": report.unchanged})
     return report
+
+
+def _users_by_email(emails: list[str]) -> dict[str, User]:
+    found: dict[str, User] = {}
+    for start in range(0, len(emails), 500):  # stay far below bind-parameter limits
+        chunk = emails[start : start + 500]
+        stmt = select(User).where(User.email.in_(chunk)).options(
+            selectinload(User.memberships).joinedload(PartyMembership.party),
+            joinedload(User.site), joinedload(User.department),
+        )
+        found.update((u.email, u) for u in db.session.scalars(stmt))
+    return found
 
 
 def _row_has_role(fields_: UserFields, user: User) -> bool:

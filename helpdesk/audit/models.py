@@ -8,10 +8,10 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from helpdesk.core.db import db
+from helpdesk.core.db import Model
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     """One thing that happened, chained to the event before it.
 
     ``hash`` is SHA-256 over ``prev_hash`` and the canonical JSON of every other
@@ -40,7 +40,7 @@ class AuditEvent(db.Model):
     __table_args__ = (Index("ix_audit_events_subject", "subject_type", "subject_id"),)
 
 
-class AuditChainHead(db.Model):
+class AuditChainHead(Model):
     """The last link of the chain, so that deleting the newest events is detected too."""
 
     __tablename__ = "audit_chain_head"

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, Enum, MetaData, event
@@ -74,6 +74,12 @@ def str_enum(enum_cls: type[StrEnum], length: int = 32) -> Enum:
 
 
 db = SQLAlchemy(model_class=Base, disable_autonaming=True)
+
+# Flask-SQLAlchemy builds ``db.Model`` at run time; type checkers see it as ``Base``.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 
 
 @event.listens_for(Engine, "connect")

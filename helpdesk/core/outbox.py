@@ -21,13 +21,13 @@ from sqlalchemy import JSON, ForeignKey, Index, String, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
-from helpdesk.core.db import after_commit, db, is_postgresql, transaction_state, unit_of_work
+from helpdesk.core.db import Model, after_commit, db, is_postgresql, transaction_state, unit_of_work
 from helpdesk.core.time import utcnow
 
 log = logging.getLogger(__name__)
 
 
-class OutboxMessage(db.Model):
+class OutboxMessage(Model):
     """One piece of background work, written in the transaction that caused it."""
 
     __tablename__ = "outbox_messages"
@@ -48,7 +48,7 @@ class OutboxMessage(db.Model):
     )
 
 
-class ProcessedKey(db.Model):
+class ProcessedKey(Model):
     """Keys of work already done; the unique key makes a redelivery a no-op."""
 
     __tablename__ = "processed_keys"
@@ -59,7 +59,7 @@ class ProcessedKey(db.Model):
     )
 
 
-class WorkerHeartbeat(db.Model):
+class WorkerHeartbeat(Model):
     """The last sign of life of each worker (written by a beat-driven task)."""
 
     __tablename__ = "worker_heartbeats"

@@ -114,10 +114,11 @@ def _sites() -> int:
         session.flush()
         sites = {s.code: s.id for s in session.scalars(select(Site))}
         departments = {d.code for d in session.scalars(select(Department))}
-        for spec in content.DEPARTMENTS:
-            if spec["code"] not in departments:
-                session.add(Department(code=spec["code"], name_ja=spec["name_ja"],
-                                       name_en=spec["name_en"], site_id=sites.get(spec["site"])))
+        for department in content.DEPARTMENTS:
+            if department["code"] not in departments:
+                session.add(Department(code=department["code"], name_ja=department["name_ja"],
+                                       name_en=department["name_en"],
+                                       site_id=sites.get(department["site"])))
                 added += 1
     return added
 

@@ -13,7 +13,7 @@ from sqlalchemy import Boolean, ForeignKey, Index, String, Text, UniqueConstrain
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from helpdesk.accounts.models import Party
-from helpdesk.core.db import db, str_enum
+from helpdesk.core.db import Model, str_enum
 from helpdesk.tickets.states import TicketType
 
 
@@ -44,7 +44,7 @@ class RejectReason(StrEnum):
     OTHER = "other"
 
 
-class Handoff(db.Model):
+class Handoff(Model):
     """A request to move responsibility from one party to another."""
 
     __tablename__ = "handoffs"
@@ -91,7 +91,7 @@ class Handoff(db.Model):
     )
 
 
-class HandoffShare(db.Model):
+class HandoffShare(Model):
     """A message or attachment the sender chose to share; the receiver sees only these."""
 
     __tablename__ = "handoff_shares"
@@ -105,7 +105,7 @@ class HandoffShare(db.Model):
     handoff: Mapped[Handoff] = relationship(back_populates="shares")
 
 
-class Demarcation(db.Model):
+class Demarcation(Model):
     """A row of the demarcation matrix (責任分界表): who handles this service × type."""
 
     __tablename__ = "demarcations"

@@ -7,10 +7,10 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from helpdesk.core.db import db
+from helpdesk.core.db import Model
 
 
-class MajorIncident(db.Model):
+class MajorIncident(Model):
     """One outage: its parent ticket, its public notice and its seriousness."""
 
     __tablename__ = "major_incidents"

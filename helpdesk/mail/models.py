@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from helpdesk.core.db import db, str_enum
+from helpdesk.core.db import Model, str_enum
 
 
 class MailDirection(StrEnum):
@@ -29,7 +29,7 @@ class MailStatus(StrEnum):
     IGNORED = "ignored"  # inbound auto-replies, bulk mail, loops
 
 
-class MailMessage(db.Model):
+class MailMessage(Model):
     """One mail; ``message_id`` makes inbound polling and outbound sending idempotent."""
 
     __tablename__ = "mail_messages"

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from helpdesk.core.db import db, str_enum
+from helpdesk.core.db import Model, str_enum
 
 
 class NotificationKind(StrEnum):
@@ -21,7 +21,7 @@ class NotificationKind(StrEnum):
     STATUS_CHANGED = "status_changed"
 
 
-class Notification(db.Model):
+class Notification(Model):
     """One line in a person's notification list."""
 
     __tablename__ = "notifications"

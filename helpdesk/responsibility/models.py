@@ -15,7 +15,7 @@ from sqlalchemy import ForeignKey, Index, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from helpdesk.accounts.models import Party
-from helpdesk.core.db import db, str_enum
+from helpdesk.core.db import Model, str_enum
 
 
 class SegmentReason(StrEnum):
@@ -28,7 +28,7 @@ class SegmentReason(StrEnum):
     REQUESTER = "requester"  # waiting on the requester (party ``requester``)
 
 
-class ResponsibilitySegment(db.Model):
+class ResponsibilitySegment(Model):
     """One party's unbroken hold on a ticket."""
 
     __tablename__ = "responsibility_segments"

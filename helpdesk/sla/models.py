@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import Boolean, Date, ForeignKey, Index, String, Time, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from helpdesk.core.db import db, str_enum
+from helpdesk.core.db import Model, str_enum
 from helpdesk.tickets.states import Priority, TicketType
 
 
@@ -29,7 +29,7 @@ class SlaEventKind(StrEnum):
     BREACH = "breach"
 
 
-class BusinessCalendar(db.Model):
+class BusinessCalendar(Model):
     """Opening hours in a time zone, minus public holidays and closures; or 24x7."""
 
     __tablename__ = "business_calendars"
@@ -46,7 +46,7 @@ class BusinessCalendar(db.Model):
     )
 
 
-class CalendarHours(db.Model):
+class CalendarHours(Model):
     """One opening interval on one weekday (0 = Monday); several per day allowed."""
 
     __tablename__ = "calendar_hours"
@@ -61,7 +61,7 @@ class CalendarHours(db.Model):
     calendar: Mapped[BusinessCalendar] = relationship(back_populates="hours")
 
 
-class Closure(db.Model):
+class Closure(Model):
     """Days a calendar is closed besides public holidays (year-end 12/29–1/3, moves …)."""
 
     __tablename__ = "closures"
@@ -77,7 +77,7 @@ class Closure(db.Model):
     is_annual: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
-class SlaPolicy(db.Model):
+class SlaPolicy(Model):
     """A version of the targets; clocks keep the version they started with."""
 
     __tablename__ = "sla_policies"
@@ -93,7 +93,7 @@ class SlaPolicy(db.Model):
     )
 
 
-class SlaTarget(db.Model):
+class SlaTarget(Model):
     """Minutes allowed for one metric of one (type, priority), on one calendar."""
 
     __tablename__ = "sla_targets"
@@ -110,7 +110,7 @@ class SlaTarget(db.Model):
     __table_args__ = (UniqueConstraint("policy_id", "ticket_type", "priority", "metric"),)
 
 
-class PartyTarget(db.Model):
+class PartyTarget(Model):
     """A party's own target (OLA): acknowledge a handoff, resolve while holding."""
 
     __tablename__ = "party_targets"
@@ -125,7 +125,7 @@ class PartyTarget(db.Model):
     __table_args__ = (UniqueConstraint("party_id", "priority", "metric"),)
 
 
-class SlaClock(db.Model):
+class SlaClock(Model):
     """One running measurement with a stored ``due_at`` the sweeps can index."""
 
     __tablename__ = "sla_clocks"
@@ -155,7 +155,7 @@ class SlaClock(db.Model):
     )
 
 
-class SlaEvent(db.Model):
+class SlaEvent(Model):
     """A warning or breach, recorded exactly once per clock even under concurrent sweeps."""
 
     __tablename__ = "sla_events"

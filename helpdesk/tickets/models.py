@@ -8,7 +8,7 @@ from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from helpdesk.accounts.models import Site, User
-from helpdesk.core.db import db, str_enum
+from helpdesk.core.db import Model, str_enum
 from helpdesk.tickets.states import (
     Channel,
     Impact,
@@ -20,7 +20,7 @@ from helpdesk.tickets.states import (
 )
 
 
-class Service(db.Model):
+class Service(Model):
     """An entry of the service catalogue: what a ticket is about (mail, VPN, printers …)."""
 
     __tablename__ = "services"
@@ -37,7 +37,7 @@ class Service(db.Model):
         return self.name_en if locale == "en" else self.name_ja
 
 
-class TicketNumberCounter(db.Model):
+class TicketNumberCounter(Model):
     """Last ticket number handed out per year (HD-2026-000123)."""
 
     __tablename__ = "ticket_number_counters"
@@ -45,7 +45,7 @@ class TicketNumberCounter(db.Model):
     last_value: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
-class Ticket(db.Model):
+class Ticket(Model):
     """Something a member of staff needs, from first contact to closure."""
 
     __tablename__ = "tickets"
@@ -101,7 +101,7 @@ class Ticket(db.Model):
         return self.status in (TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.PENDING)
 
 
-class Message(db.Model):
+class Message(Model):
     """One entry of the conversation: a public reply, an internal note, a call, a system line."""
 
     __tablename__ = "messages"
@@ -129,7 +129,7 @@ class Message(db.Model):
         return self.kind is MessageKind.PUBLIC_REPLY
 
 
-class Attachment(db.Model):
+class Attachment(Model):
     """A file on a ticket, stored outside the web root under a random key."""
 
     __tablename__ = "attachments"

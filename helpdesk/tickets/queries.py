@@ -34,7 +34,7 @@ class Page:
         return max(1, -(-self.total // self.per_page))
 
 
-def _page(stmt: Select[tuple[Ticket]], page: int, per_page: int) -> Page:
+def _page(stmt: Select[Ticket], page: int, per_page: int) -> Page:
     total = int(db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0)
     page = max(1, page)
     items = list(
@@ -82,7 +82,7 @@ def list_held_by_parties(
     return _page(stmt.order_by(Ticket.priority, Ticket.created_at, Ticket.id), page, per_page)
 
 
-def _held_by(party_ids: Collection[int]) -> Select[tuple[int]]:
+def _held_by(party_ids: Collection[int]) -> Select[int]:
     return select(ResponsibilitySegment.ticket_id).where(
         ResponsibilitySegment.ended_at.is_(None), ResponsibilitySegment.party_id.in_(party_ids)
     )

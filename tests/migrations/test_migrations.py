@@ -24,11 +24,16 @@ def _empty_postgres() -> Iterator[str]:
     require_or_skip(bool(admin and postgres_url()), "PostgreSQL (HELPDESK_TEST_ADMIN_DATABASE_URL)")
     assert admin is not None
     name = f"helpdesk_mig_{uuid.uuid4().hex[:8]}"
-    engine = create_engine(admin.replace("postgresql://", "postgresql+psycopg://"),
-                           isolation_level="AUTOCOMMIT")
+    engine = create_engine(
+        admin.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT"
+    )
     with engine.connect() as conn:
-        conn.execute(text(f"CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8' "
-                          "LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'"))
+        conn.execute(
+            text(
+                f"CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8' "
+                "LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'"
+            )
+        )
     try:
         yield admin.rsplit("/", 1)[0] + f"/{name}"
     finally:
@@ -46,8 +51,9 @@ def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[s
 
 
 def _app(url: str, tmp_path: Path) -> Flask:
-    return create_app("testing", SQLALCHEMY_DATABASE_URI=url,
-                      BROKER_URL=f"sqla+sqlite:///{tmp_path / 'broker.sqlite'}")
+    return create_app(
+        "testing", SQLALCHEMY_DATABASE_URI=url, BROKER_URL=f"sqla+sqlite:///{tmp_path / 'broker.sqlite'}"
+    )
 
 
 def _tables() -> set[str]:

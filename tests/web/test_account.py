@@ -26,8 +26,9 @@ def test_login_page_is_japanese_by_default(client: FlaskClient) -> None:
 def test_agent_signs_in_and_lands_on_the_console(client: FlaskClient, make_user: MakeUser) -> None:
     agent = make_user(Role.AGENT)
     token = csrf_token(client, "/login")
-    response = client.post("/login", data={"email": agent.email.upper(), "password": PASSWORD,
-                                           "csrf_token": token})
+    response = client.post(
+        "/login", data={"email": agent.email.upper(), "password": PASSWORD, "csrf_token": token}
+    )
     assert response.status_code == 302
     assert response.headers["Location"].endswith("/console/")
     assert client.get("/console/").status_code == 200
@@ -39,8 +40,9 @@ def test_wrong_password_gets_the_same_message_as_an_unknown_email(
     user = make_user()
     token = csrf_token(client, "/login")
     wrong = client.post("/login", data={"email": user.email, "password": "x" * 12, "csrf_token": token})
-    unknown = client.post("/login", data={"email": "nobody@example.go.jp", "password": "x" * 12,
-                                          "csrf_token": token})
+    unknown = client.post(
+        "/login", data={"email": "nobody@example.go.jp", "password": "x" * 12, "csrf_token": token}
+    )
     assert wrong.status_code == unknown.status_code == 401
     message = "メールアドレスまたはパスワードが正しくありません。"
     assert message in wrong.get_data(as_text=True)
@@ -107,9 +109,7 @@ def test_deactivation_ends_every_session_at_once(
     assert client.get("/portal/").status_code == 302
 
 
-def test_login_throttle_answers_429_after_the_limit(
-    app: Flask, make_user: MakeUser, db: Any
-) -> None:
+def test_login_throttle_answers_429_after_the_limit(app: Flask, make_user: MakeUser, db: Any) -> None:
     from helpdesk.extensions import limiter
 
     user = make_user()
@@ -118,8 +118,12 @@ def test_login_throttle_answers_429_after_the_limit(
     try:
         client = app.test_client()
         token = csrf_token(client, "/login")
-        codes = [client.post("/login", data={"email": user.email, "password": "bad-password!",
-                                             "csrf_token": token}).status_code for _ in range(4)]
+        codes = [
+            client.post(
+                "/login", data={"email": user.email, "password": "bad-password!", "csrf_token": token}
+            ).status_code
+            for _ in range(4)
+        ]
     finally:
         limiter.reset()
         app.config["LOGIN_RATE_LIMIT"] = "10000 per minute"
@@ -137,8 +141,10 @@ def test_language_switch_shows_english(client: FlaskClient) -> None:
 def test_open_redirect_after_login_is_ignored(client: FlaskClient, make_user: MakeUser) -> None:
     user = make_user()
     token = csrf_token(client, "/login")
-    response = client.post("/login", data={"email": user.email, "password": PASSWORD,
-                                           "csrf_token": token, "next": "//evil.example/"})
+    response = client.post(
+        "/login",
+        data={"email": user.email, "password": PASSWORD, "csrf_token": token, "next": "//evil.example/"},
+    )
     assert response.headers["Location"].endswith("/portal/")
 
 

@@ -55,17 +55,37 @@ def worker_app(db: Any, database_url: str, redis_server: RedisServer, tmp_path: 
 
 
 @pytest.fixture
-def worker(worker_app: Flask, database_url: str, redis_server: RedisServer,
-           tmp_path: Path) -> Iterator[subprocess.Popen[bytes]]:
+def worker(
+    worker_app: Flask, database_url: str, redis_server: RedisServer, tmp_path: Path
+) -> Iterator[subprocess.Popen[bytes]]:
     """A real ``celery worker`` process on the same database and broker."""
-    env = {**os.environ, "HELPDESK_ENV": "testing", "HELPDESK_DATABASE_URL": database_url,
-           "HELPDESK_BROKER_URL": redis_server.url, "HELPDESK_INSTANCE_PATH": str(tmp_path)}
+    env = {
+        **os.environ,
+        "HELPDESK_ENV": "testing",
+        "HELPDESK_DATABASE_URL": database_url,
+        "HELPDESK_BROKER_URL": redis_server.url,
+        "HELPDESK_INSTANCE_PATH": str(tmp_path),
+    }
     log = (tmp_path / "worker.log").open("wb")
     process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "workers.app", "worker", "--pool=solo",
-         "--without-gossip", "--without-mingle", "--loglevel=INFO",
-         "-n", f"test-{uuid.uuid4().hex[:6]}@%h"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "workers.app",
+            "worker",
+            "--pool=solo",
+            "--without-gossip",
+            "--without-mingle",
+            "--loglevel=INFO",
+            "-n",
+            f"test-{uuid.uuid4().hex[:6]}@%h",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     try:
         wait_for(lambda: _count(WorkerHeartbeat) > 0, timeout=WAIT, message="the worker to start")
@@ -97,8 +117,9 @@ def test_committed_change_runs_its_task_exactly_once(
     wait_for(lambda: _notified(ticket) == 1, timeout=WAIT, message="the notification")
     row = db.session.scalars(select(OutboxMessage)).one()
     # The broker delivers the same message again (a redelivery after a lost ack).
-    worker_app.extensions["celery"].send_task(row.task, kwargs={"outbox_id": row.id},
-                                             task_id=f"outbox-{row.id}-dup")
+    worker_app.extensions["celery"].send_task(
+        row.task, kwargs={"outbox_id": row.id}, task_id=f"outbox-{row.id}-dup"
+    )
     sentinel = make_ticket()
     wait_for(lambda: _notified(sentinel) == 1, timeout=WAIT, message="the sentinel")
     assert _notified(ticket) == 1
@@ -125,16 +146,25 @@ def test_broker_outage_never_fails_the_request_and_the_task_runs_once_it_returns
     requester = make_user(Role.REQUESTER)
     client = worker_app.test_client()
     token = csrf_token(client, "/login")
-    client.post("/login", data={"email": requester.email, "password": "correct horse battery staple",
-                                "csrf_token": token})
+    client.post(
+        "/login",
+        data={"email": requester.email, "password": "correct horse battery staple", "csrf_token": token},
+    )
     form_token = csrf_token(client, "/portal/tickets/new")
 
     redis_server.stop()
-    response = client.post("/portal/tickets/new", data={
-        "csrf_token": form_token, "type": "fault", "impact": "person", "urgency": "high",
-        "subject": "Redis停止中の起票", "description": "ブローカー停止中でも受け付けられること。",
-        "service": "mail",
-    })
+    response = client.post(
+        "/portal/tickets/new",
+        data={
+            "csrf_token": form_token,
+            "type": "fault",
+            "impact": "person",
+            "urgency": "high",
+            "subject": "Redis停止中の起票",
+            "description": "ブローカー停止中でも受け付けられること。",
+            "service": "mail",
+        },
+    )
     assert response.status_code == 302
     ticket = db.session.scalars(select(Ticket)).one()
     row = db.session.scalars(select(OutboxMessage)).one()
@@ -142,8 +172,12 @@ def test_broker_outage_never_fails_the_request_and_the_task_runs_once_it_returns
 
     redis_server.start()
     # What the beat scheduler's sweep does every OUTBOX_SWEEP_SECONDS:
-    assert outbox.relay_pending(now=utcnow(), redeliver_after=worker_app.config["OUTBOX_REDELIVER_AFTER"]) == 1
+    assert (
+        outbox.relay_pending(now=utcnow(), redeliver_after=worker_app.config["OUTBOX_REDELIVER_AFTER"]) == 1
+    )
     wait_for(lambda: _notified(ticket) == 1, timeout=WAIT, message="the notification after recovery")
     # A second sweep finds nothing left to do.
-    assert outbox.relay_pending(now=utcnow(), redeliver_after=worker_app.config["OUTBOX_REDELIVER_AFTER"]) == 0
+    assert (
+        outbox.relay_pending(now=utcnow(), redeliver_after=worker_app.config["OUTBOX_REDELIVER_AFTER"]) == 0
+    )
     assert _notified(ticket) == 1

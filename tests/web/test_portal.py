@@ -1,0 +1,84 @@
+"""Staff file a ticket in the portal and see it under My tickets."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from helpdesk.tickets.models import Ticket
+from tests.conftest import LoginAs, MakeUser, csrf_token
+
+
+def _form(client: FlaskClient, **overrides: str) -> dict[str, str]:
+    html = client.get("/portal/tickets/new").get_data(as_text=True)
+    token = re.search(r'name="idempotency_token"[^>]*value="([^"]+)"', html)
+    data = {
+        "csrf_token": csrf_token(client, "/portal/tickets/new"),
+        "idempotency_token": token.group(1) if token else "",
+        "type": "fault",
+        "service": "mail",
+        "impact": "person",
+        "urgency": "high",
+        "subject": "メールが送信できません",
+        "description": "今朝9時頃から、送信すると「0x800CCC0F」と表示されます。",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_requester_files_a_ticket_and_gets_its_number(
+    app: Flask, make_user: MakeUser, login_as: LoginAs, db: Any
+) -> None:
+    client = login_as(app.test_client(), make_user())
+    response = client.post("/portal/tickets/new", data=_form(client), follow_redirects=True)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "受け付けました。受付番号は HD-" in html
+    ticket = db.session.scalars(select(Ticket)).one()
+    assert ticket.number in client.get("/portal/").get_data(as_text=True)
+    assert ticket.service.code == "mail"
+
+
+def test_double_submission_opens_one_ticket(
+    app: Flask, make_user: MakeUser, login_as: LoginAs, db: Any
+) -> None:
+    client = login_as(app.test_client(), make_user())
+    data = _form(client)
+    first = client.post("/portal/tickets/new", data=data)
+    second = client.post("/portal/tickets/new", data=data)
+    assert first.headers["Location"] == second.headers["Location"]
+    assert len(db.session.scalars(select(Ticket)).all()) == 1
+
+
+def test_missing_subject_keeps_the_form_and_says_why_in_japanese(
+    app: Flask, make_user: MakeUser, login_as: LoginAs, db: Any
+) -> None:
+    client = login_as(app.test_client(), make_user())
+    response = client.post("/portal/tickets/new", data=_form(client, subject=""))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "件名を入力してください。" in html
+    assert 'aria-invalid="true"' in html
+    assert "0x800CCC0F" in html  # what was typed is kept
+    assert db.session.scalars(select(Ticket)).all() == []
+
+
+def test_unknown_service_is_refused(app: Flask, make_user: MakeUser, login_as: LoginAs, db: Any) -> None:
+    client = login_as(app.test_client(), make_user())
+    response = client.post("/portal/tickets/new", data=_form(client, service="teleporter"))
+    assert response.status_code == 422
+    assert db.session.scalars(select(Ticket)).all() == []
+
+
+def test_english_user_sees_english_errors(
+    app: Flask, make_user: MakeUser, login_as: LoginAs, db: Any
+) -> None:
+    client = login_as(app.test_client(), make_user(locale="en"))
+    response = client.post("/portal/tickets/new", data=_form(client, subject=""))
+    html = response.get_data(as_text=True)
+    assert '<html lang="en">' in html
+    assert "件名を入力してください。" not in html

@@ -1,0 +1,121 @@
+"""Every route × every role: who gets the page, who is refused, who is sent to sign in.
+
+A route that is not in MATRIX fails the test, so a new page cannot ship without a
+decision about who may see it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from helpdesk.accounts.models import Role, User
+from tests.conftest import LoginAs, MakeTicket, MakeUser, csrf_token
+
+ROLES = ("anonymous", "requester", "agent", "supervisor", "vendor", "security", "admin")
+DESK = {"agent", "supervisor", "security"}
+SIGNED_IN = set(ROLES) - {"anonymous"}
+
+#: endpoint → (method, path template, roles that are let in). ``{own}`` is a ticket
+#: number of the signed-in requester; ``{user}`` the id of some other user.
+MATRIX: dict[str, tuple[str, str, set[str]]] = {
+    "health.healthz": ("GET", "/healthz", set(ROLES)),
+    "static": ("GET", "/static/css/app.css", set(ROLES)),
+    "account.index": ("GET", "/", set(ROLES)),
+    "account.login": ("GET", "/login", set(ROLES)),
+    "account.logout": ("POST", "/logout", set(ROLES)),
+    "account.set_locale": ("POST", "/locale", set(ROLES)),
+    "account.profile": ("GET", "/profile", SIGNED_IN),
+    "portal.home": ("GET", "/portal/", {"requester"}),
+    "portal.new_ticket": ("GET", "/portal/tickets/new", {"requester"}),
+    "portal.ticket": ("GET", "/portal/tickets/{own}", {"requester"}),
+    "console.queue": ("GET", "/console/", DESK),
+    "vendor.queue": ("GET", "/vendor/", {"vendor", "security"}),
+    "admin.users": ("GET", "/admin/users", {"admin"}),
+    "admin.deactivate": ("POST", "/admin/users/{user}/deactivate", {"admin"}),
+    "admin.reactivate": ("POST", "/admin/users/{user}/reactivate", {"admin"}),
+    "api.me": ("GET", "/api/v1/me", set()),  # API keys only, never a browser session
+}
+
+
+def test_every_route_has_a_matrix_entry(app: Flask) -> None:
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert endpoints - MATRIX.keys() == set(), "add the new routes to MATRIX"
+    assert MATRIX.keys() - endpoints == set(), "MATRIX names routes that no longer exist"
+
+
+@pytest.fixture
+def people(make_user: MakeUser) -> dict[str, User]:
+    return {role: make_user(Role(role)) for role in ROLES if role != "anonymous"}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_role_sees_exactly_what_it_may(
+    role: str, app: Flask, people: dict[str, User], make_ticket: MakeTicket, login_as: LoginAs, db: Any
+) -> None:
+    client = app.test_client()
+    if role != "anonymous":
+        login_as(client, people[role])
+    own = make_ticket(requester=people["requester"])
+    victim = people["vendor"] if role == "admin" else people["agent"]
+    surprises = []
+    # Signing out last, so every other route is called while signed in.
+    for endpoint, (method, template, allowed) in sorted(
+        MATRIX.items(), key=lambda i: i[0] == "account.logout"
+    ):
+        path = template.format(own=own.number, user=victim.id)
+        status = _call(client, method, path)
+        if role in allowed:
+            ok = status in (200, 302) or (endpoint == "health.healthz" and status == 503)
+        elif role == "anonymous":
+            ok = status in (302, 401) and (status != 302 or _goes_to_login(client, method, path))
+        else:
+            ok = status in (401, 403, 404)
+        if not ok:
+            surprises.append(f"{role} {method} {path} → {status}")
+    assert surprises == []
+
+
+def _call(client: FlaskClient, method: str, path: str) -> int:
+    if method == "GET":
+        response = client.get(path)
+        response.close()  # static files are streamed from an open file
+        return response.status_code
+    token = csrf_token(client, "/login")
+    return client.post(path, data={"csrf_token": token}).status_code
+
+
+def _goes_to_login(client: FlaskClient, method: str, path: str) -> bool:
+    response = (
+        client.get(path)
+        if method == "GET"
+        else client.post(path, data={"csrf_token": csrf_token(client, "/login")})
+    )
+    return "/login" in response.headers.get("Location", "")
+
+
+def test_requester_cannot_open_another_requesters_ticket(
+    app: Flask, make_user: MakeUser, make_ticket: MakeTicket, login_as: LoginAs
+) -> None:
+    alice, bob = make_user(), make_user()
+    ticket = make_ticket(requester=alice)
+    client = login_as(app.test_client(), bob)
+    assert client.get(f"/portal/tickets/{ticket.number}").status_code == 404
+    assert ticket.subject not in client.get("/portal/").get_data(as_text=True)
+
+
+def test_agents_queue_hides_confidential_subjects(
+    app: Flask, make_user: MakeUser, make_ticket: MakeTicket, login_as: LoginAs
+) -> None:
+    from helpdesk.tickets.states import TicketType
+
+    make_ticket(type=TicketType.SECURITY, subject="不審メールの添付を開いてしまった")
+    agent_page = login_as(app.test_client(), make_user(Role.AGENT)).get("/console/").get_data(as_text=True)
+    security_page = (
+        login_as(app.test_client(), make_user(Role.SECURITY)).get("/console/").get_data(as_text=True)
+    )
+    assert "不審メール" not in agent_page
+    assert "不審メール" in security_page
