@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload
 
+from helpdesk.accounts.models import Party
 from helpdesk.core.actor import Actor
 from helpdesk.core.db import db
 from helpdesk.core.errors import NotFound
@@ -100,19 +101,17 @@ def get_ticket_for(actor: Actor, ticket_id: int) -> Ticket:
     return ticket
 
 
-def holder_names(ticket_ids: Collection[int]) -> dict[int, str]:
-    """The code of the party holding each ticket (for queue columns)."""
-    from helpdesk.accounts.models import Party
-
+def holders(ticket_ids: Collection[int]) -> dict[int, Party]:
+    """The party holding each open ticket right now (for queue columns); one query."""
     if not ticket_ids:
         return {}
     rows = db.session.execute(
-        select(ResponsibilitySegment.ticket_id, Party.code)
+        select(ResponsibilitySegment.ticket_id, Party)
         .join(Party, Party.id == ResponsibilitySegment.party_id)
         .where(ResponsibilitySegment.ended_at.is_(None),
                ResponsibilitySegment.ticket_id.in_(list(ticket_ids)))
     )
-    return {ticket_id: code for ticket_id, code in rows}
+    return {ticket_id: party for ticket_id, party in rows}
 
 
 def list_services() -> list[Service]:

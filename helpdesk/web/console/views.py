@@ -18,5 +18,5 @@ def queue() -> ResponseReturnValue:
     """All open tickets the agent may see, most urgent and oldest first."""
     actor = current_actor()
     page = tickets.list_open_queue(actor, page=request.args.get("page", 1, type=int))
-    holders = tickets.holder_names([t.id for t in page.items])
+    holders = tickets.holders([t.id for t in page.items])
     return render_template("console/queue.html", page=page, holders=holders)
