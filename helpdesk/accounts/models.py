@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from helpdesk.core.db import Model, str_enum
+from helpdesk.core.db import BilingualName, Model, str_enum
 
 
 class Role(StrEnum):
@@ -42,15 +42,13 @@ class PartyKind(StrEnum):
     MINISTRY = "ministry"
 
 
-class Party(Model):
+class Party(BilingualName, Model):
     """An organisation that can hold responsibility for a ticket."""
 
     __tablename__ = "parties"
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
     kind: Mapped[PartyKind] = mapped_column(str_enum(PartyKind))
-    name_ja: Mapped[str] = mapped_column(String(200))
-    name_en: Mapped[str] = mapped_column(String(200))
     #: Where handoff notices go when the party wants mail.
     contact_email: Mapped[str | None] = mapped_column(String(254))
     #: The business calendar its own targets are measured on.
@@ -60,40 +58,27 @@ class Party(Model):
 
     memberships: Mapped[list[PartyMembership]] = relationship(back_populates="party")
 
-    def display_name(self, locale: str) -> str:
-        """Name in the reader's language."""
-        return self.name_en if locale == "en" else self.name_ja
 
 
-class Site(Model):
+class Site(BilingualName, Model):
     """A place on the LAN: headquarters, an external site, a regional bureau, the DR centre."""
 
     __tablename__ = "sites"
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
     kind: Mapped[SiteKind] = mapped_column(str_enum(SiteKind))
-    name_ja: Mapped[str] = mapped_column(String(200))
-    name_en: Mapped[str] = mapped_column(String(200))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
 
-    def display_name(self, locale: str) -> str:
-        """Name in the reader's language."""
-        return self.name_en if locale == "en" else self.name_ja
 
 
-class Department(Model):
+class Department(BilingualName, Model):
     """An organisational unit of the ministry, as the staff directory names it."""
 
     __tablename__ = "departments"
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(60), unique=True)
-    name_ja: Mapped[str] = mapped_column(String(200))
-    name_en: Mapped[str] = mapped_column(String(200), default="")
     site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id"))
 
-    def display_name(self, locale: str) -> str:
-        """Name in the reader's language (Japanese when no English name is known)."""
-        return self.name_en if locale == "en" and self.name_en else self.name_ja
 
 
 class User(Model):

@@ -30,7 +30,13 @@ from helpdesk.accounts.policy import require_administer
 from helpdesk.audit import services as audit
 from helpdesk.core.actor import SYSTEM, Actor
 from helpdesk.core.db import db, unit_of_work
-from helpdesk.core.errors import Conflict, NotFound, Unauthenticated, ValidationFailed
+from helpdesk.core.errors import (
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    Unauthenticated,
+    ValidationFailed,
+)
 
 LOCALES = ("ja", "en")
 
@@ -256,10 +262,8 @@ def set_password(user_id: int, password: str, *, actor: Actor, now: datetime) ->
     """
     if actor.user_id != user_id:
         require_administer(actor)
-    with unit_of_work() as session:
-        user = session.get(User, user_id)
-        if user is None:
-            raise NotFound("user")
+    with unit_of_work():
+        user = _get_user(user_id)
         set_password_hash(user, password)
         user.updated_at = now
         audit.record(actor, "user.password_changed", subject_type="user", subject_id=user.id,
@@ -273,10 +277,8 @@ def set_locale(user_id: int, locale: str, *, actor: Actor, now: datetime) -> Non
     """
     if locale not in LOCALES:
         raise ValidationFailed(_l("対応していない言語です。"), fields={"locale": locale})
-    with unit_of_work() as session:
-        user = session.get(User, user_id)
-        if user is None:
-            raise NotFound("user")
+    with unit_of_work():
+        user = _get_user(user_id)
         if actor.user_id != user_id:
             require_administer(actor)
         user.locale = locale
@@ -295,13 +297,9 @@ def deactivate_user(user_id: int, *, actor: Actor, now: datetime) -> int:
     """
     require_administer(actor)
     if actor.user_id == user_id:
-        from helpdesk.core.errors import PermissionDenied
-
         raise PermissionDenied(_l("自分自身のアカウントは無効にできません。"))
     with unit_of_work() as session:
-        user = session.get(User, user_id)
-        if user is None:
-            raise NotFound("user")
+        user = _get_user(user_id)
         user.is_active = False
         user.updated_at = now
         ended = _end_all_sessions(user.id, now=now, reason="deactivated")
@@ -317,10 +315,8 @@ def deactivate_user(user_id: int, *, actor: Actor, now: datetime) -> int:
 def reactivate_user(user_id: int, *, actor: Actor, now: datetime) -> None:
     """Allow a deactivated account to sign in again; audited."""
     require_administer(actor)
-    with unit_of_work() as session:
-        user = session.get(User, user_id)
-        if user is None:
-            raise NotFound("user")
+    with unit_of_work():
+        user = _get_user(user_id)
         user.is_active = True
         user.locked_until = None
         user.failed_login_count = 0
@@ -334,6 +330,13 @@ class _Lookups:
 
     sites: dict[str, Site] = field(default_factory=dict)
     departments: dict[str, Department] = field(default_factory=dict)
+
+
+def _get_user(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound("user")
+    return user
 
 
 def _upsert_user(fields: UserFields, *, now: datetime, existing: User | None,

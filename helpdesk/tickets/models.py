@@ -8,7 +8,7 @@ from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from helpdesk.accounts.models import Site, User
-from helpdesk.core.db import Model, str_enum
+from helpdesk.core.db import BilingualName, Model, str_enum
 from helpdesk.tickets.states import (
     Channel,
     Impact,
@@ -20,21 +20,16 @@ from helpdesk.tickets.states import (
 )
 
 
-class Service(Model):
+class Service(BilingualName, Model):
     """An entry of the service catalogue: what a ticket is about (mail, VPN, printers …)."""
 
     __tablename__ = "services"
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
-    name_ja: Mapped[str] = mapped_column(String(200))
-    name_en: Mapped[str] = mapped_column(String(200))
     category: Mapped[str] = mapped_column(String(40), default="")
     sort_order: Mapped[int] = mapped_column(default=0)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
 
-    def display_name(self, locale: str) -> str:
-        """Name in the reader's language."""
-        return self.name_en if locale == "en" else self.name_ja
 
 
 class TicketNumberCounter(Model):
