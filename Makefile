@@ -34,7 +34,8 @@ setup: $(VENV)/.runtime translations
 
 run: setup
 	@echo ""
-	@echo "Helpdesk: http://127.0.0.1:5000/  (web, worker and scheduler below; Ctrl-C stops all)"
+	@echo "Helpdesk is starting on http://127.0.0.1:$${HELPDESK_PORT:-5000}/ (web, worker, scheduler)."
+	@echo "Sign in with a demo login above; health: /healthz. Ctrl-C stops everything."
 	@echo ""
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/honcho start -f Procfile
 

@@ -24,6 +24,9 @@ class Base:
     #: Redis for rate limits and the worker heartbeat; None means in-process memory.
     REDIS_URL: str | None = None
 
+    #: The help desk's phone extension, shown where staff are told to call.
+    SUPPORT_PHONE = "1234"
+
     BABEL_DEFAULT_LOCALE = "ja"
     BABEL_DEFAULT_TIMEZONE = "Asia/Tokyo"
     LANGUAGES = ("ja", "en")

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import socket
-from collections.abc import Mapping
-from typing import Any
 
 from celery import shared_task
 from flask import current_app
@@ -36,11 +34,12 @@ def heartbeat() -> None:
 )
 def ticket_opened(outbox_id: int) -> bool:
     """Tell the requester their ticket was received (once, however often delivered)."""
-    now = utcnow()
 
-    def handle(payload: Mapping[str, Any]) -> None:
+    def handle(message: outbox.OutboxMessage) -> None:
+        # The notification tells of the moment the ticket was opened, not of our delivery.
         notifications.notify_ticket_opened(
-            int(payload["ticket_id"]), source_key=f"outbox:{outbox_id}", now=now
+            int(message.payload["ticket_id"]), source_key=f"outbox:{outbox_id}",
+            now=message.created_at,
         )
 
-    return outbox.run_once(outbox_id, handle, now=now)
+    return outbox.run_once(outbox_id, handle, now=utcnow())

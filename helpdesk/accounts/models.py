@@ -153,7 +153,7 @@ class LoginSession(Model):
     last_seen_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]
-    #: ``logout`` | ``deactivated`` | ``revoked`` | ``expired``
+    #: ``logout`` | ``deactivated`` | ``password_changed`` | ``expired``
     ended_reason: Mapped[str | None] = mapped_column(String(20))
     remote_addr: Mapped[str] = mapped_column(String(64), default="")
     user_agent: Mapped[str] = mapped_column(String(300), default="")

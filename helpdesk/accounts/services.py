@@ -186,12 +186,11 @@ def log_out(token: str, *, now: datetime) -> None:
                      subject_id=login.user_id, now=now)
 
 
-def _end_all_sessions(user_id: int, *, now: datetime, reason: str) -> int:
-    result = db.session.execute(
-        update(LoginSession)
-        .where(LoginSession.user_id == user_id, LoginSession.ended_at.is_(None))
-        .values(ended_at=now, ended_reason=reason)
-    )
+def _end_all_sessions(user_id: int, *, now: datetime, reason: str, keep_token: str | None = None) -> int:
+    stmt = update(LoginSession).where(LoginSession.user_id == user_id, LoginSession.ended_at.is_(None))
+    if keep_token is not None:
+        stmt = stmt.where(LoginSession.token_hash != _token_hash(keep_token))
+    result = db.session.execute(stmt.values(ended_at=now, ended_reason=reason))
     return int(getattr(result, "rowcount", 0) or 0)
 
 
@@ -254,20 +253,33 @@ def set_password_hash(user: User, password: str) -> None:
     user.password_hash = passwords.hash_password(password)
 
 
-def set_password(user_id: int, password: str, *, actor: Actor, now: datetime) -> None:
-    """Set a user's password and end their other sessions; audited.
+def change_own_password(
+    user_id: int, current_password: str, new_password: str, *, actor: Actor, now: datetime,
+    keep_token: str | None = None,
+) -> int:
+    """Change one's own password after proving the current one; end every other session.
 
-    :raises PermissionDenied: neither the user nor an administrator.
-    :raises ValidationFailed: the password is too short.
+    Returns how many other sessions were ended. Audited.
+
+    :raises PermissionDenied: ``user_id`` is not the actor.
+    :raises ValidationFailed: wrong current password, or the new one is too short or unchanged.
     """
     if actor.user_id != user_id:
-        require_administer(actor)
+        raise PermissionDenied(_l("この操作はできません。"))
     with unit_of_work():
         user = _get_user(user_id)
-        set_password_hash(user, password)
+        if not passwords.verify_password(user.password_hash, current_password):
+            raise ValidationFailed(_l("現在のパスワードが正しくありません。"),
+                                   fields={"current": _l("正しくありません。")})
+        if current_password == new_password:
+            raise ValidationFailed(_l("新しいパスワードは現在のものと違うものにしてください。"),
+                                   fields={"password": _l("現在のものと同じです。")})
+        set_password_hash(user, new_password)
         user.updated_at = now
+        ended = _end_all_sessions(user.id, now=now, reason="password_changed", keep_token=keep_token)
         audit.record(actor, "user.password_changed", subject_type="user", subject_id=user.id,
-                     now=now)
+                     now=now, data={"sessions_ended": ended})
+    return ended
 
 
 def set_locale(user_id: int, locale: str, *, actor: Actor, now: datetime) -> None:

@@ -155,10 +155,11 @@ def relay_pending(*, now: datetime, redeliver_after: timedelta, limit: int = 500
     return sent
 
 
-def run_once(
-    outbox_id: int, handler: Callable[[Mapping[str, Any]], None], *, now: datetime
-) -> bool:
-    """Run ``handler`` with the row's payload unless it already ran; one transaction.
+def run_once(outbox_id: int, handler: Callable[[OutboxMessage], None], *, now: datetime) -> bool:
+    """Run ``handler`` with the row unless it already ran; one transaction.
+
+    The handler reads ``payload`` and, where the moment of the original change matters
+    (a notification's time), ``created_at``.
 
     The processed key is inserted first, so a concurrent duplicate blocks on the
     unique key and then fails; the handler's effect and the key commit together.
@@ -171,7 +172,7 @@ def run_once(
                 return False
             session.add(ProcessedKey(key=f"outbox:{outbox_id}", processed_at=now, outbox_id=row.id))
             session.flush()
-            handler(row.payload)
+            handler(row)
             row.processed_at = now
     except IntegrityError:
         log.info("outbox: row %s already processed by another worker", outbox_id)

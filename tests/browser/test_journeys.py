@@ -38,7 +38,9 @@ def test_wrong_password_is_explained_and_the_email_is_kept(
 ) -> None:
     user = make_user()
     _sign_in(page, live_server, user.email, password="not-the-password")
-    expect(page.get_by_role("alert")).to_have_text(re.compile("メールアドレスまたはパスワードが正しくありません"))
+    expect(page.get_by_role("alert")).to_have_text(
+        re.compile("メールアドレスまたはパスワードが正しくありません")
+    )
     expect(page.get_by_label("メールアドレス")).to_have_value(user.email)
     page.screenshot(path=str(screenshot_dir / "login-error.png"), full_page=True)
 

@@ -17,9 +17,25 @@ PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
 def test_english_catalogue_covers_every_message(tmp_path: Path) -> None:
     pot = tmp_path / "messages.pot"
     subprocess.run(
-        [sys.executable, "-m", "babel.messages.frontend", "--quiet", "extract", "-F", "babel.cfg",
-         "-k", "_l", "-k", "lazy_gettext", "-o", str(pot), "--no-location", "."],
-        cwd=ROOT, check=True,
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "--quiet",
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-k",
+            "_l",
+            "-k",
+            "lazy_gettext",
+            "-o",
+            str(pot),
+            "--no-location",
+            ".",
+        ],
+        cwd=ROOT,
+        check=True,
     )
     with pot.open("rb") as source:
         wanted = {m.id for m in read_po(source) if m.id}
@@ -27,6 +43,9 @@ def test_english_catalogue_covers_every_message(tmp_path: Path) -> None:
         english = {m.id: m.string for m in read_po(source) if m.id}
     missing = sorted(str(m) for m in wanted if not english.get(m))
     assert missing == [], "run `make extract-messages` and translate these"
-    mismatched = [m for m in wanted if sorted(PLACEHOLDER.findall(str(m))) != sorted(
-        PLACEHOLDER.findall(str(english[m])))]
+    mismatched = [
+        m
+        for m in wanted
+        if sorted(PLACEHOLDER.findall(str(m))) != sorted(PLACEHOLDER.findall(str(english[m])))
+    ]
     assert mismatched == []

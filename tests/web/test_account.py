@@ -153,3 +153,72 @@ def test_security_headers_are_set(client: FlaskClient) -> None:
     assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
     assert "unsafe-inline" not in response.headers["Content-Security-Policy"]
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def _change_password(client: FlaskClient, current: str, new: str, confirm: str | None = None) -> Any:
+    token = csrf_token(client, "/profile")
+    return client.post(
+        "/profile",
+        data={
+            "csrf_token": token,
+            "current": current,
+            "password": new,
+            "confirm": confirm if confirm is not None else new,
+        },
+    )
+
+
+def test_password_change_needs_the_current_password(
+    client: FlaskClient, make_user: MakeUser, login_as: LoginAs
+) -> None:
+    login_as(client, make_user())
+    response = _change_password(client, "not-my-password", "a-brand-new-password")
+    assert response.status_code == 422
+    assert "正しくありません" in response.get_data(as_text=True)
+
+
+def test_password_change_ends_the_other_sessions_but_keeps_this_one(
+    app: Flask, make_user: MakeUser, login_as: LoginAs
+) -> None:
+    user = make_user()
+    here, elsewhere = login_as(app.test_client(), user), login_as(app.test_client(), user)
+    response = _change_password(here, PASSWORD, "a-brand-new-password")
+    assert response.status_code == 302
+    assert here.get("/portal/").status_code == 200
+    assert elsewhere.get("/portal/").status_code == 302
+
+
+def test_short_new_password_is_refused(client: FlaskClient, make_user: MakeUser, login_as: LoginAs) -> None:
+    login_as(client, make_user())
+    response = _change_password(client, PASSWORD, "short")
+    assert response.status_code == 422
+    assert "12文字以上" in response.get_data(as_text=True)
+
+
+def test_error_pages_are_generic_and_japanese(client: FlaskClient) -> None:
+    response = client.get("/no/such/page")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 404
+    assert "ページが見つかりません" in html
+    assert "Traceback" not in html
+
+
+def test_unexpected_errors_show_a_generic_page(app: Flask, db: Any) -> None:
+    from helpdesk import create_app
+
+    broken = create_app(
+        "testing",
+        SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
+        BROKER_URL=app.config["BROKER_URL"],
+    )
+
+    def explode() -> str:
+        raise RuntimeError("secret internals: password=hunter2")
+
+    broken.add_url_rule("/explode", view_func=explode)
+    response = broken.test_client().get("/explode")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 500
+    assert "システムエラーが発生しました" in html
+    assert "hunter2" not in html
+    broken.extensions["celery"].close()

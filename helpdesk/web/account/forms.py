@@ -33,8 +33,11 @@ class LocaleForm(FlaskForm):  # type: ignore[misc]
 
 
 class PasswordChangeForm(FlaskForm):  # type: ignore[misc]
-    """A new password, typed twice."""
+    """The current password, and a new one typed twice."""
 
+    current = PasswordField(_l("現在のパスワード"), validators=[
+        DataRequired(message=_l("現在のパスワードを入力してください。")), Length(max=1024),
+    ])
     password = PasswordField(_l("新しいパスワード"), validators=[
         DataRequired(message=_l("パスワードを入力してください。")), Length(max=1024),
     ])

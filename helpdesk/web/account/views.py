@@ -102,10 +102,13 @@ def profile() -> ResponseReturnValue:
             status = 422
         else:
             try:
-                accounts.set_password(user.id, form.password.data, actor=current_actor(),
-                                      now=utcnow())
+                accounts.change_own_password(
+                    user.id, form.current.data, form.password.data, actor=current_actor(),
+                    now=utcnow(), keep_token=current_user.token,
+                )
             except ValidationFailed as exc:
-                form.password.errors.append(str(exc.fields.get("password", exc.message)))
+                for name, message in exc.fields.items():
+                    getattr(form, name).errors.append(str(message))
                 status = 422
             else:
                 flash(_("パスワードを変更しました。"), "success")
