@@ -17,12 +17,11 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from flask import Flask, current_app
-from sqlalchemy import JSON, ForeignKey, Index, String, func, select, update
+from sqlalchemy import JSON, ForeignKey, Index, String, func, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from helpdesk.core.db import Model, after_commit, db, is_postgresql, transaction_state, unit_of_work
-from helpdesk.core.time import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -81,37 +80,47 @@ def set_publisher(app: Flask, publisher: Publisher | None) -> None:
 def emit(task: str, payload: Mapping[str, Any], *, now: datetime) -> OutboxMessage:
     """Write an outbox row in the current unit of work; it is published after commit.
 
+    The row is written as already published (attempt 1), so the happy path costs no
+    second write; if the publish after commit fails the mark is taken back and the next
+    sweep publishes it. Only a crash between commit and publish leaves a marked row
+    unpublished, and the sweep resends it after ``OUTBOX_REDELIVER_AFTER``.
+
     :raises RuntimeError: outside a unit of work.
     """
     state = transaction_state()
-    message = OutboxMessage(task=task, payload=dict(payload), created_at=now, publish_attempts=0)
+    message = OutboxMessage(task=task, payload=dict(payload), created_at=now, published_at=now,
+                            publish_attempts=1)
     db.session.add(message)
-    pending: list[OutboxMessage] = state.setdefault("outbox_pending", [])
+    pending: list[tuple[OutboxMessage, str]] = state.setdefault("outbox_pending", [])
     if not pending:
         after_commit(lambda: _publish_committed(pending))
-    pending.append(message)
+    pending.append((message, task))
     return message
 
 
-def _publish_committed(messages: list[OutboxMessage]) -> None:
+def _publish_committed(messages: list[tuple[OutboxMessage, str]]) -> None:
     """Publish the rows of the transaction that just committed; never raise."""
     session = db.session()
-    ids = [(m.id, m.task) for m in messages]
-    published = [oid for oid, task in ids if _try_publish(task, oid, attempt=1)]
-    if not published:
+    # The identity key holds the id even though the commit expired the objects: no reload.
+    rows = [(_row_id(m), m_task) for m, m_task in messages]
+    failed = [oid for oid, task in rows if not _try_publish(task, oid, attempt=1)]
+    if not failed:
         return
     try:
-        # Bookkeeping only: if this write fails the sweep publishes once more, and the
-        # worker's processed key keeps the effect single.
+        # Hand the rows to the next sweep at once instead of after the redelivery delay.
         session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id.in_(published))
-            .values(published_at=utcnow(), publish_attempts=OutboxMessage.publish_attempts + 1)
+            update(OutboxMessage).where(OutboxMessage.id.in_(failed)).values(published_at=None)
         )
         session.commit()
     except Exception:  # noqa: BLE001 - the business change is committed; the sweep repairs this
         session.rollback()
-        log.exception("outbox: could not mark %d rows published", len(published))
+        log.exception("outbox: could not unmark %d unpublished rows", len(failed))
+
+
+def _row_id(message: OutboxMessage) -> int:
+    identity = inspect(message).identity
+    assert identity is not None  # committed rows always have one
+    return int(identity[0])
 
 
 def _try_publish(task: str, outbox_id: int, attempt: int) -> bool:
