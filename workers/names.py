@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
-from helpdesk.tickets.services import TASK_TICKET_OPENED
+from helpdesk.tickets.services import (
+    TASK_PUBLIC_REPLY,
+    TASK_TICKET_ASSIGNED,
+    TASK_TICKET_OPENED,
+    TASK_TICKET_RESOLVED,
+)
 
 OUTBOX_RELAY = "outbox.relay_pending"
 HEARTBEAT = "workers.heartbeat"
 TICKET_OPENED = TASK_TICKET_OPENED  # "notifications.ticket_opened"
+PUBLIC_REPLY = TASK_PUBLIC_REPLY  # "notifications.public_reply_added"
+TICKET_RESOLVED = TASK_TICKET_RESOLVED  # "notifications.ticket_resolved"
+TICKET_ASSIGNED = TASK_TICKET_ASSIGNED  # "notifications.ticket_assigned"

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import socket
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
 
 from celery import shared_task
 from flask import current_app
@@ -28,18 +31,45 @@ def heartbeat() -> None:
     outbox.record_heartbeat(socket.gethostname(), now=utcnow())
 
 
-@shared_task(
-    name=names.TICKET_OPENED, acks_late=True, ignore_result=True,
-    autoretry_for=(OperationalError,), retry_backoff=True, retry_backoff_max=300, max_retries=8,
-)
-def ticket_opened(outbox_id: int) -> bool:
-    """Tell the requester their ticket was received (once, however often delivered)."""
+#: Outbox tasks retry on database trouble; everything else is a bug to see in the logs.
+OUTBOX_TASK = {
+    "acks_late": True, "ignore_result": True, "autoretry_for": (OperationalError,),
+    "retry_backoff": True, "retry_backoff_max": 300, "max_retries": 8,
+}
+
+
+def _run(outbox_id: int, notify: Callable[[Mapping[str, Any], str, datetime], int]) -> bool:
+    """Run one notification row once; its time is the event's, not our delivery's."""
 
     def handle(message: outbox.OutboxMessage) -> None:
-        # The notification tells of the moment the ticket was opened, not of our delivery.
-        notifications.notify_ticket_opened(
-            int(message.payload["ticket_id"]), source_key=f"outbox:{outbox_id}",
-            now=message.created_at,
-        )
+        notify(message.payload, f"outbox:{outbox_id}", message.created_at)
 
     return outbox.run_once(outbox_id, handle, now=utcnow())
+
+
+@shared_task(name=names.TICKET_OPENED, **OUTBOX_TASK)
+def ticket_opened(outbox_id: int) -> bool:
+    """Tell the requester their ticket was received (once, however often delivered)."""
+    return _run(outbox_id, lambda p, key, at: notifications.notify_ticket_opened(
+        int(p["ticket_id"]), source_key=key, now=at))
+
+
+@shared_task(name=names.PUBLIC_REPLY, **OUTBOX_TASK)
+def public_reply_added(outbox_id: int) -> bool:
+    """Tell the other side of the conversation about a public reply."""
+    return _run(outbox_id, lambda p, key, at: notifications.notify_public_reply(
+        int(p["message_id"]), source_key=key, now=at))
+
+
+@shared_task(name=names.TICKET_RESOLVED, **OUTBOX_TASK)
+def ticket_resolved(outbox_id: int) -> bool:
+    """Ask the requester to confirm the resolution."""
+    return _run(outbox_id, lambda p, key, at: notifications.notify_ticket_resolved(
+        int(p["ticket_id"]), source_key=key, now=at))
+
+
+@shared_task(name=names.TICKET_ASSIGNED, **OUTBOX_TASK)
+def ticket_assigned(outbox_id: int) -> bool:
+    """Tell an agent about a ticket assigned to them."""
+    return _run(outbox_id, lambda p, key, at: notifications.notify_ticket_assigned(
+        int(p["ticket_id"]), int(p["assignee_id"]), source_key=key, now=at))

@@ -17,7 +17,9 @@ class NotificationKind(StrEnum):
 
     TICKET_RECEIVED = "ticket_received"
     TICKET_ASSIGNED = "ticket_assigned"
-    PUBLIC_REPLY = "public_reply"
+    PUBLIC_REPLY = "public_reply"  # the desk answered the requester
+    REQUESTER_REPLIED = "requester_replied"  # the requester answered the assignee
+    TICKET_RESOLVED = "ticket_resolved"
     STATUS_CHANGED = "status_changed"
 
 

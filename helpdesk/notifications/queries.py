@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from helpdesk.core.db import db
 from helpdesk.notifications.models import Notification
@@ -15,6 +15,14 @@ def list_recent(user_id: int, *, limit: int = 10) -> list[Notification]:
         .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)
     )
     return list(db.session.scalars(stmt))
+
+
+def count_unread(user_id: int) -> int:
+    """Unread notifications of a user (the bell's number)."""
+    stmt = select(func.count()).select_from(Notification).where(
+        Notification.user_id == user_id, Notification.read_at.is_(None)
+    )
+    return int(db.session.scalar(stmt) or 0)
 
 
 def count_for_ticket(ticket_id: int) -> int:

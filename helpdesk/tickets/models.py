@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from helpdesk.accounts.models import Site, User
@@ -14,6 +24,7 @@ from helpdesk.tickets.states import (
     Impact,
     MessageKind,
     Priority,
+    ResolutionCode,
     TicketStatus,
     TicketType,
     Urgency,
@@ -72,6 +83,15 @@ class Ticket(Model):
     resolved_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
     reopened_count: Mapped[int] = mapped_column(default=0)
+    #: Set when an agent chose the priority instead of impact × urgency.
+    is_priority_overridden: Mapped[bool] = mapped_column(Boolean, default=False)
+    resolution_code: Mapped[ResolutionCode | None] = mapped_column(str_enum(ResolutionCode))
+    #: What fixed it, as the requester reads it.
+    resolution_summary: Mapped[str] = mapped_column(Text, default="")
+    #: The requester's 1–5 rating after confirming the resolution, and their comment.
+    satisfaction_rating: Mapped[int | None]
+    satisfaction_comment: Mapped[str] = mapped_column(Text, default="")
+    rated_at: Mapped[datetime | None]
     #: The submitter's idempotency token: the same form sent twice is one ticket.
     intake_key: Mapped[str | None] = mapped_column(String(100))
 
@@ -88,6 +108,7 @@ class Ticket(Model):
         Index("ix_tickets_assignee_status", "assignee_id", "status"),
         Index("ix_tickets_requester_created", "requester_id", "created_at"),
         UniqueConstraint("requester_id", "intake_key"),
+        CheckConstraint("satisfaction_rating BETWEEN 1 AND 5", name="rating_range"),
     )
 
     @property

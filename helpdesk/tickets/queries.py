@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload
 
-from helpdesk.accounts.models import Party
+from helpdesk.accounts.models import Party, Role, Site, User
+from helpdesk.audit.models import AuditEvent
 from helpdesk.core.actor import Actor
 from helpdesk.core.db import db
 from helpdesk.core.errors import NotFound
+from helpdesk.core.time import TOKYO
 from helpdesk.responsibility.models import ResponsibilitySegment
 from helpdesk.tickets import policy
 from helpdesk.tickets.models import Message, Service, Ticket
@@ -53,22 +58,6 @@ def list_requester_tickets(user_id: int, *, page: int = 1, per_page: int = PAGE_
     stmt = select(Ticket).where(Ticket.requester_id == user_id).order_by(
         Ticket.created_at.desc(), Ticket.id.desc()
     )
-    return _page(stmt, page, per_page)
-
-
-def list_open_queue(
-    actor: Actor, *, party_id: int | None = None, page: int = 1, per_page: int = PAGE_SIZE
-) -> Page:
-    """Open tickets the actor may see, oldest priority first; optionally those a party holds.
-
-    Confidential tickets are left out unless the actor is security-cleared.
-    """
-    stmt = select(Ticket).where(Ticket.status.in_(OPEN_STATUSES))
-    if not actor.is_security_cleared:
-        stmt = stmt.where(Ticket.is_confidential.is_(False))
-    if party_id is not None:
-        stmt = stmt.where(Ticket.id.in_(_held_by([party_id])))
-    stmt = stmt.order_by(Ticket.priority, Ticket.created_at, Ticket.id)
     return _page(stmt, page, per_page)
 
 
@@ -146,3 +135,109 @@ def list_public_messages(ticket_id: int) -> list[Message]:
         .order_by(Message.created_at, Message.id)
     )
     return list(db.session.scalars(stmt))
+
+
+def get_ticket_by_number_for(actor: Actor, number: str) -> Ticket:
+    """A ticket by its number, if the actor may see it.
+
+    :raises NotFound: missing, or not visible to the actor.
+    """
+    ticket = db.session.scalar(select(Ticket).where(Ticket.number == number.strip().upper()))
+    if ticket is None:
+        raise NotFound("ticket")
+    policy.require_view_ticket(actor, ticket)
+    return ticket
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One line of a ticket's history: a message, or an event from the audit trail."""
+
+    at: datetime
+    message: Message | None = None
+    event: AuditEvent | None = None
+    actor_name: str = ""
+
+
+#: Audit actions shown in the workspace timeline (messages are shown as messages).
+TIMELINE_ACTIONS = ("ticket.opened", "ticket.assigned", "ticket.status_changed",
+                    "ticket.fields_changed", "ticket.rated")
+
+
+def timeline(ticket_id: int, *, include_internal: bool) -> list[TimelineEntry]:
+    """Messages and field/status events of a ticket in time order.
+
+    Without ``include_internal`` only public replies are returned (the requester's view).
+    """
+    stmt = select(Message).where(Message.ticket_id == ticket_id).options(joinedload(Message.author))
+    if not include_internal:
+        stmt = stmt.where(Message.kind == MessageKind.PUBLIC_REPLY)
+    entries = [TimelineEntry(at=m.created_at, message=m) for m in db.session.scalars(stmt)]
+    if include_internal:
+        events = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.ticket_id == ticket_id,
+                                     AuditEvent.action.in_(TIMELINE_ACTIONS))
+        ).all()
+        names = _user_names({e.actor_user_id for e in events if e.actor_user_id})
+        entries += [TimelineEntry(at=e.occurred_at, event=e, actor_name=names.get(e.actor_user_id or 0, ""))
+                    for e in events]
+    return sorted(entries, key=lambda e: (e.at, 0 if e.event else 1,
+                                          e.message.id if e.message else (e.event.seq if e.event else 0)))
+
+
+def _user_names(user_ids: Collection[int]) -> dict[int, str]:
+    if not user_ids:
+        return {}
+    rows = db.session.scalars(select(User).where(User.id.in_(list(user_ids))))
+    return {u.id: u.display_name for u in rows}
+
+
+def newest_message_id(ticket_id: int) -> int:
+    """Id of the newest message (0 if none): what a reply form has 'seen'."""
+    return int(db.session.scalar(select(func.max(Message.id)).where(Message.ticket_id == ticket_id)) or 0)
+
+
+def list_other_tickets_of(requester_id: int, *, exclude_id: int, limit: int = 5) -> list[Ticket]:
+    """The requester's other tickets, open ones first, then the most recent."""
+    stmt = (
+        select(Ticket).where(Ticket.requester_id == requester_id, Ticket.id != exclude_id)
+        .order_by(Ticket.status.in_(OPEN_STATUSES).desc(), Ticket.created_at.desc()).limit(limit)
+    )
+    return list(db.session.scalars(stmt))
+
+
+def list_desk_staff() -> list[User]:
+    """Active agents and supervisors, for the assignee list."""
+    stmt = (
+        select(User).where(User.is_active.is_(True), User.role.in_([Role.AGENT, Role.SUPERVISOR]))
+        .order_by(User.family_kana, User.given_kana, User.id)
+    )
+    return list(db.session.scalars(stmt))
+
+
+def list_sites() -> list[Site]:
+    """Active sites by code."""
+    return list(db.session.scalars(select(Site).where(Site.is_active.is_(True)).order_by(Site.code)))
+
+
+def get_workable_ticket_for(actor: Actor, number: str) -> Ticket:
+    """A ticket the actor may work (reply, note, reclassify, resolve), checked before any input.
+
+    :raises NotFound: missing or invisible. :raises PermissionDenied: visible but not workable.
+    """
+    ticket = get_ticket_by_number_for(actor, number)
+    policy.require_work_ticket(actor, ticket)
+    return ticket
+
+
+_NUMBER = re.compile(r"^(?:HD-?)?(?:(\d{4})-?)?(\d{1,6})$")
+
+
+def normalise_number(text: str, *, now: datetime) -> str | None:
+    """``HD-2026-000123``, ``hd2026-123`` or ``123`` (this Japanese year) → ``HD-2026-000123``."""
+    cleaned = unicodedata.normalize("NFKC", text).strip().upper().replace(" ", "")
+    match = _NUMBER.match(cleaned)
+    if match is None:
+        return None
+    year = int(match.group(1)) if match.group(1) else now.astimezone(TOKYO).year
+    return f"HD-{year}-{int(match.group(2)):06d}"

@@ -14,12 +14,18 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
-from helpdesk.accounts.models import Party, PartyKind, User
+from helpdesk.accounts.models import Party, PartyKind, Site, User
 from helpdesk.audit import services as audit
 from helpdesk.core import outbox
 from helpdesk.core.actor import Actor
 from helpdesk.core.db import db, is_postgresql, unit_of_work
-from helpdesk.core.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
+from helpdesk.core.errors import (
+    Conflict,
+    InvalidTransition,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
 from helpdesk.core.time import TOKYO
 from helpdesk.responsibility import services as responsibility
 from helpdesk.responsibility.models import SegmentReason
@@ -29,6 +35,8 @@ from helpdesk.tickets.states import (
     Channel,
     Impact,
     MessageKind,
+    Priority,
+    ResolutionCode,
     TicketStatus,
     TicketType,
     Urgency,
@@ -37,6 +45,9 @@ from helpdesk.tickets.states import (
 )
 
 TASK_TICKET_OPENED = "notifications.ticket_opened"
+TASK_PUBLIC_REPLY = "notifications.public_reply_added"
+TASK_TICKET_RESOLVED = "notifications.ticket_resolved"
+TASK_TICKET_ASSIGNED = "notifications.ticket_assigned"
 SUBJECT_MAX = 200
 BODY_MAX = 100_000
 
@@ -184,18 +195,32 @@ def _open_ticket(data: NewTicket, requester_id: int, *, actor: Actor, now: datet
     return ticket
 
 
+class StaleConversation(Conflict):
+    """Public messages arrived after the writer's form was rendered; ``newer`` lists them."""
+
+    def __init__(self, newer: list[Message]) -> None:
+        super().__init__(_l("画面を開いた後に新しいやりとりがありました。内容を確認してから送信してください。"))
+        self.newer = newer
+
+
 def add_message(
     ticket_id: int, kind: MessageKind, body: str, *, actor: Actor, now: datetime,
     call_direction: str | None = None, caller_name: str | None = None,
     call_duration_seconds: int | None = None, author_party_id: int | None = None,
+    seen_up_to: int | None = None,
 ) -> Message:
     """Add a reply, note or call record; the requester may add public replies only.
 
     The first public reply of the desk sets ``first_responded_at``; a requester's reply
-    to a pending ticket moves it back to open.
+    to a pending ticket moves it back to open. A public reply emits
+    ``notifications.public_reply_added``. With ``seen_up_to`` (the newest message id the
+    writer's form showed), a public reply is refused if someone else has written a
+    public message since.
 
     :raises NotFound: the actor may not see the ticket.
     :raises PermissionDenied: a requester writing anything but a public reply.
+    :raises InvalidTransition: a public reply on a closed ticket.
+    :raises StaleConversation: newer public messages than ``seen_up_to`` exist.
     :raises ValidationFailed: empty or over-long body.
     """
     if not body.strip():
@@ -212,6 +237,19 @@ def add_message(
             policy.require_work_ticket(actor, ticket)
         if kind is MessageKind.SYSTEM and not actor.is_system:
             raise PermissionDenied(_l("この操作はできません。"))
+        if kind is MessageKind.PUBLIC_REPLY and ticket.status is TicketStatus.CLOSED:
+            raise InvalidTransition(
+                _l("完了したチケットには返信できません。新しい問い合わせを作成してください。")
+            )
+        if kind is MessageKind.PUBLIC_REPLY and seen_up_to is not None:
+            newer = list(session.scalars(
+                select(Message).where(Message.ticket_id == ticket.id, Message.id > seen_up_to,
+                                      Message.kind == MessageKind.PUBLIC_REPLY,
+                                      Message.author_id != actor.user_id)
+                .order_by(Message.id)
+            ))
+            if newer:
+                raise StaleConversation(newer)
         message = Message(
             ticket_id=ticket.id, kind=kind, author_id=actor.user_id, body=body.strip(),
             created_at=now, call_direction=call_direction, caller_name=caller_name,
@@ -228,6 +266,8 @@ def add_message(
         session.flush()
         audit.record(actor, f"message.{kind.value}", subject_type="message", subject_id=message.id,
                      ticket_id=ticket.id, now=now)
+        if kind is MessageKind.PUBLIC_REPLY:
+            outbox.emit(TASK_PUBLIC_REPLY, {"message_id": message.id}, now=now)
     return message
 
 
@@ -247,10 +287,15 @@ def assign(ticket_id: int, assignee_id: int | None, *, actor: Actor, now: dateti
                 raise ValidationFailed(_l("担当者に指定できないユーザーです。"),
                                        fields={"assignee": _l("担当者に指定できません。")})
         previous = ticket.assignee_id
+        if previous == assignee_id:
+            return ticket
         ticket.assignee_id = assignee_id
         ticket.updated_at = now
         audit.record(actor, "ticket.assigned", subject_type="ticket", subject_id=ticket.number,
                      ticket_id=ticket.id, now=now, data={"from": previous, "to": assignee_id})
+        if assignee_id is not None and assignee_id != actor.user_id:
+            outbox.emit(TASK_TICKET_ASSIGNED, {"ticket_id": ticket.id, "assignee_id": assignee_id},
+                        now=now)
     return ticket
 
 
@@ -304,3 +349,182 @@ def _get_for_update(ticket_id: int) -> Ticket:
     if ticket is None:
         raise NotFound(_l("チケットが見つかりません。"))
     return ticket
+
+
+# --- resolution, confirmation, satisfaction --------------------------------------------------
+
+
+def resolve(
+    ticket_id: int, code: ResolutionCode, summary: str, *, actor: Actor, now: datetime
+) -> Ticket:
+    """Resolve a ticket with a code and a summary the requester will read.
+
+    A fault's restoration time is recorded now if it was not recorded before. Emits
+    ``notifications.ticket_resolved`` so the requester can confirm or reopen.
+
+    :raises PermissionDenied: the actor may not work the ticket.
+    :raises InvalidTransition: the ticket is not open.
+    :raises ValidationFailed: empty or over-long summary.
+    """
+    summary = summary.strip()
+    if not summary:
+        raise ValidationFailed(_l("解決内容を入力してください。"), fields={"summary": _l("必須です。")})
+    if len(summary) > BODY_MAX:
+        raise ValidationFailed(_l("解決内容が長すぎます。"), fields={"summary": _l("長すぎます。")})
+    with unit_of_work():
+        ticket = _get_for_update(ticket_id)
+        policy.require_work_ticket(actor, ticket)
+        if not ticket.is_open:
+            raise InvalidTransition(_l("この状態には変更できません。"))
+        ticket.resolution_code = code
+        ticket.resolution_summary = summary
+        if ticket.type is TicketType.FAULT and ticket.restored_at is None:
+            ticket.restored_at = now
+        change_status(ticket.id, TicketStatus.RESOLVED, actor=actor, now=now,
+                      reason=f"{code.value}: {summary[:200]}")
+        outbox.emit(TASK_TICKET_RESOLVED, {"ticket_id": ticket.id}, now=now)
+    return ticket
+
+
+def confirm_resolution(ticket_id: int, *, actor: Actor, now: datetime) -> Ticket:
+    """The requester says the resolution worked: the ticket closes.
+
+    :raises PermissionDenied: not the requester.
+    :raises InvalidTransition: the ticket is not resolved.
+    """
+    with unit_of_work():
+        ticket = _get_for_update(ticket_id)
+        _require_requester(actor, ticket)
+        if ticket.status is not TicketStatus.RESOLVED:
+            raise InvalidTransition(_l("解決済みのチケットだけが完了にできます。"))
+        change_status(ticket.id, TicketStatus.CLOSED, actor=actor, now=now, reason="confirmed")
+    return ticket
+
+
+def reopen_by_requester(ticket_id: int, reason: str, *, actor: Actor, now: datetime) -> Ticket:
+    """The requester says it is not solved: the ticket reopens with their reason as a reply.
+
+    :raises PermissionDenied: not the requester.
+    :raises InvalidTransition: the ticket is not resolved.
+    :raises ValidationFailed: no reason given.
+    """
+    reason = reason.strip()
+    if not reason:
+        raise ValidationFailed(_l("解決していない理由を入力してください。"),
+                               fields={"reason": _l("必須です。")})
+    with unit_of_work():
+        ticket = _get_for_update(ticket_id)
+        _require_requester(actor, ticket)
+        if ticket.status is not TicketStatus.RESOLVED:
+            raise InvalidTransition(_l("解決済みのチケットだけが再開できます。"))
+        change_status(ticket.id, TicketStatus.OPEN, actor=actor, now=now, reason=reason[:500])
+        add_message(ticket.id, MessageKind.PUBLIC_REPLY, reason, actor=actor, now=now)
+    return ticket
+
+
+RATING_RANGE = range(1, 6)
+
+
+def rate(ticket_id: int, rating: int, comment: str, *, actor: Actor, now: datetime) -> Ticket:
+    """Record the requester's 1–5 satisfaction with a closed ticket; once.
+
+    :raises PermissionDenied: not the requester.
+    :raises InvalidTransition: not closed yet.
+    :raises Conflict: already rated.
+    :raises ValidationFailed: rating outside 1–5 or comment too long.
+    """
+    if rating not in RATING_RANGE:
+        raise ValidationFailed(_l("1〜5で評価してください。"),
+                               fields={"rating": _l("1〜5を選んでください。")})
+    if len(comment) > 2000:
+        raise ValidationFailed(_l("コメントが長すぎます。"), fields={"comment": _l("長すぎます。")})
+    with unit_of_work():
+        ticket = _get_for_update(ticket_id)
+        _require_requester(actor, ticket)
+        if ticket.status is not TicketStatus.CLOSED:
+            raise InvalidTransition(_l("完了したチケットだけを評価できます。"))
+        if ticket.rated_at is not None:
+            raise Conflict(_l("このチケットは評価済みです。"))
+        ticket.satisfaction_rating = rating
+        ticket.satisfaction_comment = comment.strip()
+        ticket.rated_at = now
+        audit.record(actor, "ticket.rated", subject_type="ticket", subject_id=ticket.number,
+                     ticket_id=ticket.id, now=now, data={"rating": rating})
+    return ticket
+
+
+def _require_requester(actor: Actor, ticket: Ticket) -> None:
+    policy.require_view_ticket(actor, ticket)
+    if ticket.requester_id != actor.user_id:
+        raise PermissionDenied(_l("依頼者本人だけが操作できます。"))
+
+
+# --- classification -----------------------------------------------------------------------
+
+
+@dataclass
+class FieldChanges:
+    """What an agent changes on a ticket; None leaves a field as it is."""
+
+    type: TicketType | None = None
+    impact: Impact | None = None
+    urgency: Urgency | None = None
+    service_code: str | None = None
+    site_id: int | None = None
+    #: A chosen priority overrides impact × urgency; ``clear_priority_override`` goes back.
+    priority: Priority | None = None
+    clear_priority_override: bool = False
+
+
+def update_fields(ticket_id: int, changes: FieldChanges, *, actor: Actor, now: datetime) -> Ticket:
+    """Reclassify a ticket; priority follows impact × urgency unless overridden.
+
+    One audit event lists every changed field as ``[old, new]``; nothing is written
+    when nothing changes. Making a ticket a security incident makes it confidential.
+
+    :raises PermissionDenied: the actor may not work the ticket.
+    :raises ValidationFailed: unknown service or site.
+    """
+    with unit_of_work() as session:
+        ticket = _get_for_update(ticket_id)
+        policy.require_work_ticket(actor, ticket)
+        before = _classification(ticket)
+        if changes.type is not None:
+            ticket.type = changes.type
+            if changes.type is TicketType.SECURITY:
+                ticket.is_confidential = True
+        ticket.impact = changes.impact or ticket.impact
+        ticket.urgency = changes.urgency or ticket.urgency
+        if changes.service_code is not None:
+            service = session.scalar(select(Service).where(Service.code == changes.service_code))
+            if service is None:
+                raise ValidationFailed(_l("サービスが見つかりません。"),
+                                       fields={"service": _l("一覧から選んでください。")})
+            ticket.service_id = service.id
+        if changes.site_id is not None:
+            if session.get(Site, changes.site_id) is None:
+                raise ValidationFailed(_l("拠点が見つかりません。"),
+                                       fields={"site": _l("一覧から選んでください。")})
+            ticket.site_id = changes.site_id
+        if changes.priority is not None:
+            ticket.priority, ticket.is_priority_overridden = changes.priority, True
+        elif changes.clear_priority_override:
+            ticket.is_priority_overridden = False
+        if not ticket.is_priority_overridden:
+            ticket.priority = compute_priority(ticket.type, ticket.impact, ticket.urgency)
+        after = _classification(ticket)
+        diff = {k: [before[k], after[k]] for k in before if before[k] != after[k]}
+        if not diff:
+            return ticket
+        ticket.updated_at = now
+        audit.record(actor, "ticket.fields_changed", subject_type="ticket", subject_id=ticket.number,
+                     ticket_id=ticket.id, now=now, data={"changes": diff})
+    return ticket
+
+
+def _classification(ticket: Ticket) -> dict[str, object]:
+    return {
+        "type": ticket.type.value, "impact": ticket.impact.value, "urgency": ticket.urgency.value,
+        "priority": ticket.priority.value, "priority_overridden": ticket.is_priority_overridden,
+        "service_id": ticket.service_id, "site_id": ticket.site_id,
+    }

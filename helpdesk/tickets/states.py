@@ -68,6 +68,18 @@ class MessageKind(StrEnum):
     SYSTEM = "system"  # written by the system
 
 
+class ResolutionCode(StrEnum):
+    """How a ticket was resolved, for reports on both contractors."""
+
+    ANSWERED = "answered"  # usage question answered
+    FIXED = "fixed"  # fault repaired / configuration corrected
+    WORKAROUND = "workaround"  # service usable again, cause remains
+    FULFILLED = "fulfilled"  # request carried out
+    NO_FAULT = "no_fault"  # nothing wrong found / user error
+    DUPLICATE = "duplicate"
+    WITHDRAWN = "withdrawn"  # the requester no longer needs it
+
+
 OPEN_STATUSES = frozenset({TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.PENDING})
 
 #: Allowed status changes; reopening is resolved → open (and closed → open within the

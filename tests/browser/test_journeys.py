@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -72,3 +73,52 @@ def test_switching_to_english(page: Page, live_server: str, screenshot_dir: Path
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
     expect(page.locator("html")).to_have_attribute("lang", "en")
     page.screenshot(path=str(screenshot_dir / "login-en.png"), full_page=True)
+
+
+def test_fault_from_filing_to_rated_closure(
+    browser: Any, live_server: str, make_user: MakeUser, screenshot_dir: Path
+) -> None:
+    """Staff file a fault; an agent answers, reprioritises and resolves; staff confirm and rate."""
+    requester = make_user(family_name="佐藤", given_name="美咲")
+    agent = make_user(Role.AGENT, family_name="石川", given_name="真由美")
+    staff = browser.new_context(locale="ja-JP").new_page()
+    desk = browser.new_context(locale="ja-JP", viewport={"width": 1400, "height": 1000}).new_page()
+
+    _sign_in(staff, live_server, requester.email)
+    staff.get_by_role("link", name="新しい問い合わせ").click()
+    staff.get_by_label("障害の連絡（使えない・つながらない）").check()
+    staff.get_by_label("対象のサービス").select_option("mail")
+    staff.get_by_label("件名").fill("共有フォルダに接続できません")
+    staff.get_by_label("内容").fill("10時頃から「ネットワークパスが見つかりません」と表示されます。")
+    staff.get_by_role("button", name="送信する").click()
+    number = re.search(r"HD-\d{4}-\d{6}", staff.get_by_role("status").inner_text()).group(0)
+
+    _sign_in(desk, live_server, agent.email)
+    desk.get_by_role("link", name=number).click()
+    expect(desk.get_by_role("heading", name=re.compile("共有フォルダに接続できません"))).to_be_visible()
+    desk.get_by_role("button", name="自分が担当する").click()
+    desk.get_by_label("優先度").select_option("P2")
+    desk.get_by_role("button", name="分類を保存").click()
+    expect(desk.get_by_text("優先度を手動設定")).to_be_visible()
+    desk.locator("#internal_note-body").fill("ファイルサーバFS-02の負荷を確認中")
+    desk.get_by_role("button", name="内部メモを保存").click()
+    desk.locator("#public_reply-body").fill("ただいま確認しております。しばらくお待ちください。")
+    desk.get_by_role("button", name="依頼者に返信する").click()
+    expect(desk.get_by_text("公開返信を送信しました。")).to_be_visible()
+    desk.get_by_label("解決区分").select_option("fixed")
+    desk.get_by_label("解決内容（依頼者に表示されます）").fill("ファイルサーバを再起動し、接続できることを確認しました。")
+    desk.get_by_role("button", name="解決済みにする").click()
+    expect(desk.get_by_text("解決済みにしました。")).to_be_visible()
+    desk.screenshot(path=str(screenshot_dir / "console-workspace.png"), full_page=True)
+
+    staff.reload()
+    expect(staff.get_by_text("ただいま確認しております。")).to_be_visible()
+    expect(staff.get_by_text("ファイルサーバFS-02")).to_have_count(0)  # internal notes stay internal
+    staff.screenshot(path=str(screenshot_dir / "portal-resolved.png"), full_page=True)
+    staff.get_by_role("button", name="解決した").click()
+    staff.get_by_label("5 とても満足").check()
+    staff.get_by_label("ご意見（任意）").fill("迅速な対応ありがとうございました。")
+    staff.get_by_role("button", name="評価を送信").click()
+    expect(staff.get_by_text("評価: 5 / 5")).to_be_visible()
+    expect(staff.get_by_text("完了", exact=True)).to_be_visible()
+    staff.screenshot(path=str(screenshot_dir / "portal-closed-rated.png"), full_page=True)

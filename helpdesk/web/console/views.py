@@ -1,13 +1,42 @@
-"""The agents' console: the queue of open tickets."""
+"""The agents' console: the queue and the ticket workspace."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from wtforms.fields.choices import SelectChoice
 
 from helpdesk.accounts.policy import can_use_console
+from helpdesk.core.errors import NotFound, ValidationFailed
+from helpdesk.core.time import utcnow
 from helpdesk.tickets import queries as tickets
+from helpdesk.tickets import queues
+from helpdesk.tickets import services as ticket_services
+from helpdesk.tickets.models import Ticket
+from helpdesk.tickets.states import (
+    Channel,
+    Impact,
+    MessageKind,
+    Priority,
+    ResolutionCode,
+    TicketStatus,
+    TicketType,
+    Urgency,
+)
 from helpdesk.web.common.auth import current_actor, require
+from helpdesk.web.common.i18n import select_locale
+from helpdesk.web.console.forms import (
+    AssignForm,
+    FieldsForm,
+    JumpForm,
+    MessageForm,
+    QueueFilterForm,
+    ResolveForm,
+    StatusForm,
+)
 
 bp = Blueprint("console", __name__, url_prefix="/console")
 
@@ -15,8 +44,210 @@ bp = Blueprint("console", __name__, url_prefix="/console")
 @bp.get("/")
 @require(can_use_console)
 def queue() -> ResponseReturnValue:
-    """All open tickets the agent may see, most urgent and oldest first."""
+    """A queue view with filters and sorting; the tabs are the views defined in ``queues``."""
     actor = current_actor()
-    page = tickets.list_open_queue(actor, page=request.args.get("page", 1, type=int))
-    holders = tickets.holders([t.id for t in page.items])
-    return render_template("console/queue.html", page=page, holders=holders)
+    form = QueueFilterForm(request.args)
+    _filter_choices(form)
+    if not form.validate():
+        form = QueueFilterForm(formdata=None)
+        _filter_choices(form)
+    filters = queues.QueueFilters(
+        type=TicketType(form.type.data) if form.type.data else None,
+        priority=Priority(form.priority.data) if form.priority.data else None,
+        status=TicketStatus(form.status.data) if form.status.data else None,
+        channel=Channel(form.channel.data) if form.channel.data else None,
+        service_code=form.service.data or None,
+        site_id=int(form.site.data) if form.site.data else None,
+        assignee_id=int(form.assignee.data) if form.assignee.data else None,
+        sort=form.sort.data or "priority",
+    )
+    page = queues.list_queue(actor, request.args.get("view", "open"), filters,
+                             page=request.args.get("page", 1, type=int))
+    return render_template(
+        "console/queue.html", page=page, form=form, jump=JumpForm(formdata=None),
+        views=queues.QUEUE_VIEWS, counts=queues.count_views(actor),
+        holders=tickets.holders([t.id for t in page.items]),
+        args={k: v for k, v in request.args.items() if k != "page"},
+    )
+
+
+@bp.get("/jump")
+@require(can_use_console)
+def jump() -> ResponseReturnValue:
+    """Open a ticket by number; "123" means HD-<this year>-000123."""
+    form = JumpForm(request.args)
+    number = tickets.normalise_number(form.number.data or "", now=utcnow())
+    if number is not None:
+        try:
+            item = tickets.get_ticket_by_number_for(current_actor(), number)
+        except NotFound:
+            pass
+        else:
+            return redirect(url_for("console.ticket", number=item.number))
+    flash(_("チケット「%(number)s」は見つかりません。", number=(form.number.data or "")[:30]), "error")
+    return redirect(url_for("console.queue"))
+
+
+@bp.get("/tickets/<number>")
+@require(can_use_console)
+def ticket(number: str) -> ResponseReturnValue:
+    """The workspace: timeline, reply and note, classification, assignment, resolution."""
+    return _workspace(tickets.get_ticket_by_number_for(current_actor(), number))
+
+
+@bp.post("/tickets/<number>/messages/<kind>")
+@require(can_use_console)
+def add_message(number: str, kind: str) -> ResponseReturnValue:
+    """Post a public reply or an internal note; a stale reply form is refused with 409."""
+    item = tickets.get_workable_ticket_for(current_actor(), number)
+    if kind not in (MessageKind.PUBLIC_REPLY, MessageKind.INTERNAL_NOTE):
+        return _workspace(item, status=404)
+    form = MessageForm(prefix=kind)
+    if not form.validate_on_submit():
+        return _workspace(item, **{f"{kind}_form": form}, status=422)
+    try:
+        ticket_services.add_message(item.id, MessageKind(kind), form.body.data, actor=current_actor(),
+                                    now=utcnow(), seen_up_to=form.seen_up_to.data)
+    except ticket_services.StaleConversation as exc:
+        return _workspace(item, **{f"{kind}_form": form}, stale=exc.newer, status=409)
+    except ValidationFailed as exc:
+        _field_errors(form, exc)
+        return _workspace(item, **{f"{kind}_form": form}, status=422)
+    public = kind == MessageKind.PUBLIC_REPLY
+    flash(_("公開返信を送信しました。") if public else _("内部メモを保存しました。"), "success")
+    return redirect(url_for("console.ticket", number=item.number))
+
+
+@bp.post("/tickets/<number>/assign")
+@require(can_use_console)
+def assign(number: str) -> ResponseReturnValue:
+    """Assign to someone, to oneself, or to nobody."""
+    actor = current_actor()
+    item = tickets.get_workable_ticket_for(actor, number)
+    if request.form.get("me"):
+        ticket_services.assign(item.id, actor.user_id, actor=actor, now=utcnow())
+        return redirect(url_for("console.ticket", number=item.number))
+    form = AssignForm()
+    form.assignee.choices = _assignee_choices()
+    if not form.validate_on_submit():
+        return _workspace(item, assign_form=form, status=422)
+    ticket_services.assign(item.id, int(form.assignee.data) if form.assignee.data else None,
+                           actor=actor, now=utcnow())
+    flash(_("担当者を変更しました。"), "success")
+    return redirect(url_for("console.ticket", number=item.number))
+
+
+@bp.post("/tickets/<number>/fields")
+@require(can_use_console)
+def update_fields(number: str) -> ResponseReturnValue:
+    """Reclassify: type, impact, urgency, priority (or automatic), service, site."""
+    item = tickets.get_workable_ticket_for(current_actor(), number)
+    form = _fields_form(item)
+    if not form.validate_on_submit():
+        return _workspace(item, fields_form=form, status=422)
+    chosen = form.priority.data
+    changes = ticket_services.FieldChanges(
+        type=TicketType(form.type.data), impact=Impact(form.impact.data),
+        urgency=Urgency(form.urgency.data), service_code=form.service.data or None,
+        site_id=int(form.site.data) if form.site.data else None,
+        priority=Priority(chosen) if chosen != "auto" else None,
+        clear_priority_override=chosen == "auto",
+    )
+    try:
+        ticket_services.update_fields(item.id, changes, actor=current_actor(), now=utcnow())
+    except ValidationFailed as exc:
+        _field_errors(form, exc)
+        return _workspace(item, fields_form=form, status=422)
+    flash(_("分類を更新しました。"), "success")
+    return redirect(url_for("console.ticket", number=item.number))
+
+
+@bp.post("/tickets/<number>/status")
+@require(can_use_console)
+def change_status(number: str) -> ResponseReturnValue:
+    """Wait on the requester, take the ticket back up, or reopen it."""
+    item = tickets.get_workable_ticket_for(current_actor(), number)
+    form = StatusForm()
+    if not form.validate_on_submit() or form.target.data not in {s.value for s in TicketStatus}:
+        return _workspace(item, status=422)
+    ticket_services.change_status(item.id, TicketStatus(form.target.data), actor=current_actor(),
+                                  now=utcnow())
+    flash(_("状態を変更しました。"), "success")
+    return redirect(url_for("console.ticket", number=item.number))
+
+
+@bp.post("/tickets/<number>/resolve")
+@require(can_use_console)
+def resolve(number: str) -> ResponseReturnValue:
+    """Resolve with a code and a summary; the requester is asked to confirm."""
+    item = tickets.get_workable_ticket_for(current_actor(), number)
+    form = ResolveForm()
+    if not form.validate_on_submit():
+        return _workspace(item, resolve_form=form, status=422)
+    ticket_services.resolve(item.id, ResolutionCode(form.code.data), form.summary.data,
+                            actor=current_actor(), now=utcnow())
+    flash(_("解決済みにしました。依頼者に確認を依頼しています。"), "success")
+    return redirect(url_for("console.ticket", number=item.number))
+
+
+def _workspace(item: Ticket, *, status: int = 200, stale: list[Any] | None = None,
+               **forms: Any) -> ResponseReturnValue:
+    seen = tickets.newest_message_id(item.id)
+    reply_form = forms.get("public_reply_form") or MessageForm(prefix="public_reply", seen_up_to=seen)
+    note_form = forms.get("internal_note_form") or MessageForm(prefix="internal_note", seen_up_to=seen)
+    reply_form.seen_up_to.data = seen  # after a 409 the writer has now seen the newer messages
+    assign_form = forms.get("assign_form") or AssignForm(assignee=str(item.assignee_id or ""))
+    assign_form.assignee.choices = _assignee_choices()
+    return render_template(
+        "console/ticket.html", ticket=item,
+        timeline=tickets.timeline(item.id, include_internal=True),
+        others=tickets.list_other_tickets_of(item.requester_id, exclude_id=item.id),
+        holder=tickets.holders([item.id]).get(item.id),
+        reply_form=reply_form, note_form=note_form, assign_form=assign_form,
+        fields_form=forms.get("fields_form") or _fields_form(item),
+        resolve_form=forms.get("resolve_form") or ResolveForm(),
+        status_form=StatusForm(), stale=stale or [],
+    ), status
+
+
+def _filter_choices(form: QueueFilterForm) -> None:
+    locale = select_locale()
+    form.service.choices = [SelectChoice("", _("すべて"))] + [
+        SelectChoice(s.code, s.display_name(locale)) for s in tickets.list_services()
+    ]
+    form.site.choices = [SelectChoice("", _("すべて"))] + [
+        SelectChoice(str(s.id), s.display_name(locale)) for s in tickets.list_sites()
+    ]
+    form.assignee.choices = [SelectChoice("", _("すべて"))] + [
+        SelectChoice(str(u.id), u.display_name) for u in tickets.list_desk_staff()
+    ]
+
+
+def _assignee_choices() -> list[SelectChoice]:
+    return [SelectChoice("", _("未割当"))] + [
+        SelectChoice(str(u.id), u.display_name) for u in tickets.list_desk_staff()
+    ]
+
+
+def _fields_form(item: Ticket) -> FieldsForm:
+    locale = select_locale()
+    form = FieldsForm(
+        type=item.type.value, impact=item.impact.value, urgency=item.urgency.value,
+        priority=item.priority.value if item.is_priority_overridden else "auto",
+        service=item.service.code if item.service else "",
+        site=str(item.site_id or ""),
+    )
+    form.service.choices = [SelectChoice("", "—")] + [
+        SelectChoice(s.code, s.display_name(locale)) for s in tickets.list_services()
+    ]
+    form.site.choices = [SelectChoice("", "—")] + [
+        SelectChoice(str(s.id), s.display_name(locale)) for s in tickets.list_sites()
+    ]
+    return form
+
+
+def _field_errors(form: Any, exc: ValidationFailed) -> None:
+    for name, message in exc.fields.items():
+        field = getattr(form, name, None)
+        if field is not None:
+            field.errors = [*field.errors, str(message)]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, Optional
 
 from helpdesk.tickets.services import BODY_MAX, SUBJECT_MAX
 
@@ -49,3 +49,41 @@ class NewTicketForm(FlaskForm):  # type: ignore[misc]
     ])
     #: One per form render: a double click or a client retry opens one ticket.
     idempotency_token = HiddenField()
+
+
+class ReplyForm(FlaskForm):  # type: ignore[misc]
+    """The requester's reply; ``seen_up_to`` guards against answering a stale page."""
+
+    body = TextAreaField(_l("返信"), validators=[
+        DataRequired(message=_l("返信内容を入力してください。")),
+        Length(max=BODY_MAX, message=_l("内容が長すぎます。")),
+    ])
+    seen_up_to = IntegerField(validators=[Optional()])
+
+
+class ReopenForm(FlaskForm):  # type: ignore[misc]
+    """Why the resolution did not work."""
+
+    reason = TextAreaField(_l("まだ解決していない理由"), validators=[
+        DataRequired(message=_l("解決していない理由を入力してください。")),
+        Length(max=BODY_MAX, message=_l("内容が長すぎます。")),
+    ])
+
+
+class ConfirmForm(FlaskForm):  # type: ignore[misc]
+    """"It is solved": only the CSRF token."""
+
+
+RATING_CHOICES = [SelectChoice(str(n), label) for n, label in (
+    (5, _l("5 とても満足")), (4, _l("4 満足")), (3, _l("3 ふつう")), (2, _l("2 不満")),
+    (1, _l("1 とても不満")),
+)]
+
+
+class RatingForm(FlaskForm):  # type: ignore[misc]
+    """1–5 satisfaction and an optional comment."""
+
+    rating = RadioField(_l("今回の対応の満足度"), choices=RATING_CHOICES,
+                        validators=[DataRequired(message=_l("満足度を選んでください。"))])
+    comment = TextAreaField(_l("ご意見（任意）"), validators=[
+        Optional(), Length(max=2000, message=_l("コメントが長すぎます。"))])

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
 
 from helpdesk.accounts.policy import can_use_portal
@@ -14,9 +16,10 @@ from helpdesk.core.time import utcnow
 from helpdesk.notifications import queries as notifications
 from helpdesk.tickets import queries as tickets
 from helpdesk.tickets import services as ticket_services
-from helpdesk.tickets.states import Channel, Impact, TicketType, Urgency
+from helpdesk.tickets.models import Ticket
+from helpdesk.tickets.states import Channel, Impact, MessageKind, TicketType, Urgency
 from helpdesk.web.common.auth import current_actor, require
-from helpdesk.web.portal.forms import NewTicketForm
+from helpdesk.web.portal.forms import ConfirmForm, NewTicketForm, RatingForm, ReopenForm, ReplyForm
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
 
@@ -72,11 +75,79 @@ def new_ticket() -> ResponseReturnValue:
 @bp.get("/tickets/<number>")
 @require(can_use_portal)
 def ticket(number: str) -> ResponseReturnValue:
-    """One of my tickets with its public conversation."""
+    """One of my tickets with its public conversation and what I can do next."""
     item = tickets.get_requester_ticket(current_actor(), number)
-    return render_template("portal/ticket.html", ticket=item,
-                           messages=tickets.list_public_messages(item.id),
-                           submitted=request.args.get("submitted") == "1")
+    return _ticket_page(item)
+
+
+@bp.post("/tickets/<number>/reply")
+@require(can_use_portal)
+def reply(number: str) -> ResponseReturnValue:
+    """Answer the help desk; a page older than the newest answer is refused with 409."""
+    item = tickets.get_requester_ticket(current_actor(), number)
+    form = ReplyForm()
+    if not form.validate_on_submit():
+        return _ticket_page(item, reply_form=form, status=422)
+    try:
+        ticket_services.add_message(item.id, MessageKind.PUBLIC_REPLY, form.body.data,
+                                    actor=current_actor(), now=utcnow(),
+                                    seen_up_to=form.seen_up_to.data)
+    except ticket_services.StaleConversation:
+        return _ticket_page(item, reply_form=form, stale=True, status=409)
+    flash(_("返信を送信しました。"), "success")
+    return redirect(url_for("portal.ticket", number=item.number))
+
+
+@bp.post("/tickets/<number>/confirm")
+@require(can_use_portal)
+def confirm(number: str) -> ResponseReturnValue:
+    """"It is solved": the ticket closes and a rating is asked for."""
+    item = tickets.get_requester_ticket(current_actor(), number)
+    if not ConfirmForm().validate_on_submit():
+        return _ticket_page(item, status=400)
+    ticket_services.confirm_resolution(item.id, actor=current_actor(), now=utcnow())
+    flash(_("ご確認ありがとうございました。このお問い合わせは完了しました。"), "success")
+    return redirect(url_for("portal.ticket", number=item.number))
+
+
+@bp.post("/tickets/<number>/reopen")
+@require(can_use_portal)
+def reopen(number: str) -> ResponseReturnValue:
+    """"Not solved yet": the ticket reopens with the reason as a reply."""
+    item = tickets.get_requester_ticket(current_actor(), number)
+    form = ReopenForm()
+    if not form.validate_on_submit():
+        return _ticket_page(item, reopen_form=form, status=422)
+    ticket_services.reopen_by_requester(item.id, form.reason.data, actor=current_actor(), now=utcnow())
+    flash(_("お問い合わせを再開しました。担当者から連絡します。"), "success")
+    return redirect(url_for("portal.ticket", number=item.number))
+
+
+@bp.post("/tickets/<number>/rating")
+@require(can_use_portal)
+def rate(number: str) -> ResponseReturnValue:
+    """1–5 satisfaction with a closed ticket, once."""
+    item = tickets.get_requester_ticket(current_actor(), number)
+    form = RatingForm()
+    if not form.validate_on_submit():
+        return _ticket_page(item, rating_form=form, status=422)
+    ticket_services.rate(item.id, int(form.rating.data), form.comment.data or "",
+                         actor=current_actor(), now=utcnow())
+    flash(_("評価をお寄せいただきありがとうございました。"), "success")
+    return redirect(url_for("portal.ticket", number=item.number))
+
+
+def _ticket_page(item: Ticket, *, status: int = 200, stale: bool = False,
+                 **forms: Any) -> ResponseReturnValue:
+    seen = tickets.newest_message_id(item.id)
+    reply_form = forms.get("reply_form") or ReplyForm()
+    reply_form.seen_up_to.data = seen
+    return render_template(
+        "portal/ticket.html", ticket=item, timeline=tickets.timeline(item.id, include_internal=False),
+        submitted=request.args.get("submitted") == "1", stale=stale, reply_form=reply_form,
+        reopen_form=forms.get("reopen_form") or ReopenForm(), confirm_form=ConfirmForm(),
+        rating_form=forms.get("rating_form") or RatingForm(),
+    ), status
 
 
 def _locale() -> str:

@@ -1,0 +1,158 @@
+"""Queue views defined as data: each is a name, a label and a condition on open tickets.
+
+Later issues add views (for example "breaching soon") by adding a ``QueueView`` here;
+the console renders whatever this table holds. Paging fetches one row more than a
+page instead of counting, and counts are capped, so a queue stays fast at a million
+tickets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import ColumnElement, Select, and_, func, select, true
+from sqlalchemy.orm import joinedload
+
+from helpdesk.accounts.models import Party, PartyKind
+from helpdesk.core.actor import Actor
+from helpdesk.core.db import db
+from helpdesk.responsibility.models import ResponsibilitySegment
+from helpdesk.tickets.models import Service, Ticket
+from helpdesk.tickets.states import (
+    OPEN_STATUSES,
+    Channel,
+    Priority,
+    TicketStatus,
+    TicketType,
+)
+
+#: Counting stops here; the console shows "10,000件以上".
+COUNT_CAP = 10_000
+
+
+def _held_by_condition(party_condition: ColumnElement[bool]) -> ColumnElement[bool]:
+    segment_holder = (
+        select(ResponsibilitySegment.ticket_id)
+        .join(Party, Party.id == ResponsibilitySegment.party_id)
+        .where(ResponsibilitySegment.ended_at.is_(None), party_condition)
+    )
+    return Ticket.id.in_(segment_holder)
+
+
+@dataclass(frozen=True)
+class QueueView:
+    """A named slice of the open tickets."""
+
+    key: str
+    label: object
+    condition: Callable[[Actor], ColumnElement[bool]]
+
+
+QUEUE_VIEWS: dict[str, QueueView] = {
+    view.key: view
+    for view in (
+        QueueView("open", _l("未完了すべて"), lambda actor: true()),
+        QueueView("unassigned", _l("未割当"), lambda actor: Ticket.assignee_id.is_(None)),
+        QueueView("mine", _l("自分の担当"), lambda actor: Ticket.assignee_id == actor.user_id),
+        QueueView("team", _l("自チームが責任"),
+                  lambda actor: _held_by_condition(Party.id.in_(actor.party_ids or {-1}))),
+        QueueView("pending", _l("依頼者の回答待ち"),
+                  lambda actor: Ticket.status == TicketStatus.PENDING),
+        QueueView("elsewhere", _l("他の事業者が責任"),
+                  lambda actor: _held_by_condition(Party.kind != PartyKind.HELPDESK)),
+    )
+}
+
+SORTS: dict[str, tuple[ColumnElement[Any], ...]] = {
+    "priority": (Ticket.priority.asc(), Ticket.created_at.asc(), Ticket.id.asc()),
+    "oldest": (Ticket.created_at.asc(), Ticket.id.asc()),
+    "newest": (Ticket.created_at.desc(), Ticket.id.desc()),
+    "updated": (Ticket.updated_at.desc(), Ticket.id.desc()),
+}
+
+
+@dataclass
+class QueueFilters:
+    """Narrowing of a view; None means any."""
+
+    type: TicketType | None = None
+    priority: Priority | None = None
+    status: TicketStatus | None = None
+    service_code: str | None = None
+    site_id: int | None = None
+    channel: Channel | None = None
+    assignee_id: int | None = None
+    sort: str = "priority"
+
+    def conditions(self) -> list[ColumnElement[bool]]:
+        """The WHERE clauses these filters add."""
+        found: list[ColumnElement[bool]] = []
+        if self.type is not None:
+            found.append(Ticket.type == self.type)
+        if self.priority is not None:
+            found.append(Ticket.priority == self.priority)
+        if self.status is not None:
+            found.append(Ticket.status == self.status)
+        if self.service_code:
+            found.append(Ticket.service_id.in_(select(Service.id).where(Service.code == self.service_code)))
+        if self.site_id is not None:
+            found.append(Ticket.site_id == self.site_id)
+        if self.channel is not None:
+            found.append(Ticket.channel == self.channel)
+        if self.assignee_id is not None:
+            found.append(Ticket.assignee_id == self.assignee_id)
+        return found
+
+
+@dataclass
+class QueuePage:
+    """A page of a queue: its rows, whether more follow, and a capped count."""
+
+    items: list[Ticket]
+    page: int
+    per_page: int
+    has_next: bool
+    total: int
+    total_is_capped: bool = False
+    view: str = "open"
+    filters: QueueFilters = field(default_factory=QueueFilters)
+
+
+def _base(actor: Actor, view: QueueView, filters: QueueFilters) -> Select[Ticket]:
+    stmt = select(Ticket).where(Ticket.status.in_(OPEN_STATUSES), view.condition(actor),
+                                and_(true(), *filters.conditions()))
+    if not actor.is_security_cleared:
+        stmt = stmt.where(Ticket.is_confidential.is_(False))
+    return stmt
+
+
+def list_queue(
+    actor: Actor, view_key: str, filters: QueueFilters, *, page: int = 1, per_page: int = 50
+) -> QueuePage:
+    """One page of a queue view, sorted as asked (unknown views and sorts fall back)."""
+    view = QUEUE_VIEWS.get(view_key, QUEUE_VIEWS["open"])
+    order = SORTS.get(filters.sort, SORTS["priority"])
+    page = max(1, page)
+    stmt = _base(actor, view, filters)
+    rows = list(db.session.scalars(
+        stmt.order_by(*order).offset((page - 1) * per_page).limit(per_page + 1)
+        .options(joinedload(Ticket.requester), joinedload(Ticket.assignee), joinedload(Ticket.service))
+    ).unique())
+    ids = stmt.with_only_columns(Ticket.id).limit(COUNT_CAP + 1).subquery()
+    capped = select(func.count()).select_from(ids)
+    total = int(db.session.scalar(capped) or 0)
+    return QueuePage(items=rows[:per_page], page=page, per_page=per_page, has_next=len(rows) > per_page,
+                     total=min(total, COUNT_CAP), total_is_capped=total > COUNT_CAP, view=view.key,
+                     filters=filters)
+
+
+def count_views(actor: Actor) -> dict[str, int]:
+    """Capped counts of every view, for the tabs."""
+    result = {}
+    for key, view in QUEUE_VIEWS.items():
+        stmt = _base(actor, view, QueueFilters()).with_only_columns(Ticket.id).limit(COUNT_CAP + 1)
+        result[key] = int(db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
+    return result

@@ -1,0 +1,116 @@
+"""Forms of the agents' console."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional
+
+from helpdesk.tickets.services import BODY_MAX
+
+TYPE_CHOICES = [
+    SelectChoice("inquiry", _l("問い合わせ")), SelectChoice("fault", _l("障害")),
+    SelectChoice("request", _l("申請")), SelectChoice("security", _l("セキュリティ事案")),
+]
+IMPACT_CHOICES = [
+    SelectChoice("person", _l("個人")), SelectChoice("division", _l("課・係")),
+    SelectChoice("site", _l("拠点全体")), SelectChoice("ministry", _l("省全体")),
+]
+URGENCY_CHOICES = [
+    SelectChoice("low", _l("低")), SelectChoice("medium", _l("中")), SelectChoice("high", _l("高")),
+]
+PRIORITY_CHOICES = [SelectChoice("auto", _l("自動（影響×緊急度）"))] + [
+    SelectChoice(p, p) for p in ("P1", "P2", "P3", "P4")
+]
+RESOLUTION_CHOICES = [
+    SelectChoice("answered", _l("回答済み")), SelectChoice("fixed", _l("修正・復旧")),
+    SelectChoice("workaround", _l("回避策で復旧")), SelectChoice("fulfilled", _l("申請対応済み")),
+    SelectChoice("no_fault", _l("異常なし")), SelectChoice("duplicate", _l("重複")),
+    SelectChoice("withdrawn", _l("取り下げ")),
+]
+
+
+class MessageForm(FlaskForm):  # type: ignore[misc]
+    """A public reply or an internal note; ``seen_up_to`` guards against stale replies."""
+
+    body = TextAreaField(_l("本文"), validators=[
+        DataRequired(message=_l("本文を入力してください。")),
+        Length(max=BODY_MAX, message=_l("本文が長すぎます。")),
+    ])
+    seen_up_to = IntegerField(validators=[Optional()])
+
+
+class AssignForm(FlaskForm):  # type: ignore[misc]
+    """Who works the ticket; empty means unassigned."""
+
+    assignee = SelectField(_l("担当者"), choices=[], validate_choice=True)
+
+
+class FieldsForm(FlaskForm):  # type: ignore[misc]
+    """Classification of the ticket."""
+
+    type = SelectField(_l("種別"), choices=TYPE_CHOICES)
+    impact = SelectField(_l("影響範囲"), choices=IMPACT_CHOICES)
+    urgency = SelectField(_l("緊急度"), choices=URGENCY_CHOICES)
+    priority = SelectField(_l("優先度"), choices=PRIORITY_CHOICES)
+    service = SelectField(_l("サービス"), choices=[], validate_choice=True)
+    site = SelectField(_l("拠点"), choices=[], validate_choice=True)
+
+
+class ResolveForm(FlaskForm):  # type: ignore[misc]
+    """Resolution code and the summary the requester reads."""
+
+    code = SelectField(_l("解決区分"), choices=RESOLUTION_CHOICES)
+    summary = TextAreaField(_l("解決内容（依頼者に表示されます）"), validators=[
+        DataRequired(message=_l("解決内容を入力してください。")),
+        Length(max=BODY_MAX, message=_l("解決内容が長すぎます。")),
+    ])
+
+
+class StatusForm(FlaskForm):  # type: ignore[misc]
+    """Move to waiting-on-requester, back to open, or reopen."""
+
+    target = HiddenField(validators=[DataRequired()])
+
+
+def _with_any(choices: list[SelectChoice]) -> list[SelectChoice]:
+    return [SelectChoice("", _l("すべて")), *choices]
+
+
+class QueueFilterForm(FlaskForm):  # type: ignore[misc]
+    """Filters of a queue view; a GET form, so no CSRF token."""
+
+    class Meta:
+        csrf = False
+
+    view = HiddenField(default="open")
+    type = SelectField(_l("種別"), choices=_with_any(TYPE_CHOICES), default="")
+    priority = SelectField(
+        _l("優先度"), default="", choices=_with_any([SelectChoice(p, p) for p in ("P1", "P2", "P3", "P4")])
+    )
+    status = SelectField(_l("状態"), default="", choices=_with_any([
+        SelectChoice("new", _l("新規")), SelectChoice("open", _l("対応中")),
+        SelectChoice("pending", _l("回答待ち")),
+    ]))
+    channel = SelectField(_l("受付経路"), default="", choices=_with_any([
+        SelectChoice("portal", _l("ポータル")), SelectChoice("phone", _l("電話")),
+        SelectChoice("mail", _l("メール")), SelectChoice("api", "API"),
+    ]))
+    service = SelectField(_l("サービス"), choices=[], default="")
+    site = SelectField(_l("拠点"), choices=[], default="")
+    assignee = SelectField(_l("担当者"), choices=[], default="")
+    sort = SelectField(_l("並び順"), default="priority", choices=[
+        SelectChoice("priority", _l("優先度の高い順")), SelectChoice("oldest", _l("古い順")),
+        SelectChoice("newest", _l("新しい順")), SelectChoice("updated", _l("更新の新しい順")),
+    ])
+
+
+class JumpForm(FlaskForm):  # type: ignore[misc]
+    """Open a ticket by its number (HD-2026-000123, or just 123 for this year)."""
+
+    class Meta:
+        csrf = False
+
+    number = StringField(_l("チケット番号で開く"), validators=[DataRequired(), Length(max=30)])

@@ -1,0 +1,98 @@
+"""Queue views as data, filters, capped counts, and the ticket-number jump."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from helpdesk.accounts.models import Role
+from helpdesk.tickets import queries, queues
+from helpdesk.tickets import services as tickets
+from helpdesk.tickets.states import Channel, Impact, Priority, TicketStatus, TicketType, Urgency
+from tests.conftest import T0, MakeTicket, MakeUser, actor_of
+
+
+def _numbers(page: queues.QueuePage) -> list[str]:
+    return [t.number for t in page.items]
+
+
+def test_views_slice_the_open_tickets(make_ticket: MakeTicket, make_user: MakeUser) -> None:
+    agent = make_user(Role.AGENT)
+    mine, unassigned, pending, closed = (make_ticket(now=T0 + timedelta(minutes=i)) for i in range(4))
+    actor = actor_of(agent)
+    tickets.assign(mine.id, agent.id, actor=actor, now=T0)
+    tickets.change_status(pending.id, TicketStatus.PENDING, actor=actor, now=T0)
+    tickets.change_status(closed.id, TicketStatus.RESOLVED, actor=actor, now=T0)
+    none = queues.QueueFilters(sort="oldest")
+    assert _numbers(queues.list_queue(actor, "open", none)) == [
+        mine.number,
+        unassigned.number,
+        pending.number,
+    ]
+    assert _numbers(queues.list_queue(actor, "mine", none)) == [mine.number]
+    assert _numbers(queues.list_queue(actor, "unassigned", none)) == [unassigned.number, pending.number]
+    assert _numbers(queues.list_queue(actor, "pending", none)) == [pending.number]
+    assert _numbers(queues.list_queue(actor, "team", none)) == [
+        mine.number,
+        unassigned.number,
+        pending.number,
+    ]
+    assert _numbers(queues.list_queue(actor, "elsewhere", none)) == []
+    assert queues.count_views(actor) == {
+        "open": 3,
+        "unassigned": 2,
+        "mine": 1,
+        "team": 3,
+        "pending": 1,
+        "elsewhere": 0,
+    }
+
+
+def test_filters_and_sorting(make_ticket: MakeTicket, make_user: MakeUser) -> None:
+    actor = actor_of(make_user(Role.AGENT))
+    p1 = make_ticket(impact=Impact.SITE, urgency=Urgency.HIGH, now=T0 + timedelta(minutes=5))
+    p4 = make_ticket(impact=Impact.PERSON, urgency=Urgency.LOW, channel=Channel.PHONE, now=T0)
+    inquiry = make_ticket(type=TicketType.INQUIRY, now=T0 + timedelta(minutes=1))
+    by_priority = queues.list_queue(actor, "open", queues.QueueFilters())
+    assert _numbers(by_priority)[0] == p1.number
+    newest = queues.list_queue(actor, "open", queues.QueueFilters(sort="newest"))
+    assert _numbers(newest) == [p1.number, inquiry.number, p4.number]
+    assert _numbers(queues.list_queue(actor, "open", queues.QueueFilters(priority=Priority.P1))) == [
+        p1.number
+    ]
+    assert _numbers(queues.list_queue(actor, "open", queues.QueueFilters(channel=Channel.PHONE))) == [
+        p4.number
+    ]
+    assert _numbers(queues.list_queue(actor, "open", queues.QueueFilters(type=TicketType.INQUIRY))) == [
+        inquiry.number
+    ]
+
+
+def test_paging_fetches_one_extra_row_instead_of_counting_everything(
+    make_ticket: MakeTicket, make_user: MakeUser
+) -> None:
+    actor = actor_of(make_user(Role.AGENT))
+    for i in range(5):
+        make_ticket(now=T0 + timedelta(minutes=i))
+    first = queues.list_queue(actor, "open", queues.QueueFilters(sort="oldest"), per_page=2)
+    last = queues.list_queue(actor, "open", queues.QueueFilters(sort="oldest"), page=3, per_page=2)
+    assert (len(first.items), first.has_next, first.total) == (2, True, 5)
+    assert (len(last.items), last.has_next) == (1, False)
+
+
+def test_confidential_tickets_stay_out_of_the_desks_queues(
+    make_ticket: MakeTicket, make_user: MakeUser
+) -> None:
+    make_ticket(type=TicketType.SECURITY)
+    agent, security = actor_of(make_user(Role.AGENT)), actor_of(make_user(Role.SECURITY))
+    assert queues.list_queue(agent, "open", queues.QueueFilters()).items == []
+    assert len(queues.list_queue(security, "open", queues.QueueFilters()).items) == 1
+
+
+def test_ticket_numbers_are_recognised_in_many_spellings(db: Any) -> None:
+    now = datetime(2026, 11, 28, tzinfo=UTC)
+    assert queries.normalise_number("HD-2026-000123", now=now) == "HD-2026-000123"
+    assert queries.normalise_number("hd2026-123", now=now) == "HD-2026-000123"
+    assert queries.normalise_number("１２３", now=now) == "HD-2026-000123"  # full-width digits
+    assert queries.normalise_number("HD-2025-7", now=now) == "HD-2025-000007"
+    assert queries.normalise_number("印刷できない", now=now) is None
