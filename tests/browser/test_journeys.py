@@ -106,7 +106,9 @@ def test_fault_from_filing_to_rated_closure(
     desk.get_by_role("button", name="依頼者に返信する").click()
     expect(desk.get_by_text("公開返信を送信しました。")).to_be_visible()
     desk.get_by_label("解決区分").select_option("fixed")
-    desk.get_by_label("解決内容（依頼者に表示されます）").fill("ファイルサーバを再起動し、接続できることを確認しました。")
+    desk.get_by_label("解決内容（依頼者に表示されます）").fill(
+        "ファイルサーバを再起動し、接続できることを確認しました。"
+    )
     desk.get_by_role("button", name="解決済みにする").click()
     expect(desk.get_by_text("解決済みにしました。")).to_be_visible()
     desk.screenshot(path=str(screenshot_dir / "console-workspace.png"), full_page=True)

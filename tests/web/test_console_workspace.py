@@ -141,3 +141,19 @@ def test_queue_filters_render_and_apply(
     assert "印刷できません" in html
     assert "メールが届きません" not in html
     assert desk.get("/console/?view=nonsense&sort=evil;drop").status_code == 200
+
+
+def test_bell_counts_unread_notifications_until_read(
+    app: Flask, make_user: MakeUser, make_ticket: MakeTicket, login_as: LoginAs
+) -> None:
+    from helpdesk.notifications import services as notifications
+
+    requester = make_user()
+    ticket = make_ticket(requester=requester)
+    notifications.notify_ticket_opened(ticket.id, source_key="test:1", now=T0)
+    staff = login_as(app.test_client(), requester)
+    assert 'class="count"' in staff.get("/portal/").get_data(as_text=True)
+    page = staff.get("/notifications").get_data(as_text=True)
+    assert f"{ticket.number} を受け付けました。" in page
+    staff.post("/notifications/read", data={"csrf_token": csrf_token(staff, "/notifications")})
+    assert 'class="count"' not in staff.get("/portal/").get_data(as_text=True)

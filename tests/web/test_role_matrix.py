@@ -32,6 +32,8 @@ MATRIX: dict[str, tuple[str, str, set[str]]] = {
     "account.logout": ("POST", "/logout", set(ROLES)),
     "account.set_locale": ("POST", "/locale", set(ROLES)),
     "account.profile": ("GET", "/profile", SIGNED_IN),
+    "account.notifications": ("GET", "/notifications", SIGNED_IN),
+    "account.mark_notifications_read": ("POST", "/notifications/read", SIGNED_IN),
     "portal.home": ("GET", "/portal/", {"requester"}),
     "portal.new_ticket": ("GET", "/portal/tickets/new", {"requester"}),
     "portal.ticket": ("GET", "/portal/tickets/{own}", {"requester"}),

@@ -44,3 +44,7 @@ class PasswordChangeForm(FlaskForm):  # type: ignore[misc]
     confirm = PasswordField(_l("新しいパスワード（確認）"), validators=[
         DataRequired(message=_l("確認のためもう一度入力してください。")),
     ])
+
+
+class MarkReadForm(FlaskForm):  # type: ignore[misc]
+    """"Mark all as read": only the CSRF token."""

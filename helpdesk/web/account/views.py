@@ -11,9 +11,11 @@ from helpdesk.accounts import services as accounts
 from helpdesk.core.errors import Unauthenticated, ValidationFailed
 from helpdesk.core.time import utcnow
 from helpdesk.extensions import limiter
-from helpdesk.web.account.forms import LocaleForm, LoginForm, PasswordChangeForm
+from helpdesk.notifications import queries as notification_queries
+from helpdesk.notifications import services as notification_services
+from helpdesk.web.account.forms import LocaleForm, LoginForm, MarkReadForm, PasswordChangeForm
 from helpdesk.web.common.auth import current_actor, current_db_user, require, start_session
-from helpdesk.web.common.navigation import home_url, safe_next
+from helpdesk.web.common.navigation import home_url, safe_next, ticket_endpoint
 
 bp = Blueprint("account", __name__)
 
@@ -117,3 +119,25 @@ def profile() -> ResponseReturnValue:
         status = 422
     return render_template("account/profile.html", user=user, form=form,
                            locale_form=locale_form), status
+
+
+@bp.get("/notifications")
+@require(lambda actor: actor.user_id is not None)
+def notifications() -> ResponseReturnValue:
+    """Everything that happened to my tickets lately, newest first."""
+    actor = current_actor()
+    assert actor.user_id is not None
+    items = notification_queries.list_recent(actor.user_id, limit=100)
+    return render_template("account/notifications.html", items=items, form=MarkReadForm(),
+                           ticket_endpoint=ticket_endpoint(actor))
+
+
+@bp.post("/notifications/read")
+@require(lambda actor: actor.user_id is not None)
+def mark_notifications_read() -> ResponseReturnValue:
+    """Mark every notification as read."""
+    actor = current_actor()
+    assert actor.user_id is not None
+    if MarkReadForm().validate_on_submit():
+        notification_services.mark_read(actor.user_id, now=utcnow())
+    return redirect(url_for("account.notifications"))

@@ -16,6 +16,7 @@ from helpdesk.core.actor import Actor
 from helpdesk.core.errors import PermissionDenied, Unauthenticated
 from helpdesk.core.time import utcnow
 from helpdesk.extensions import login_manager
+from helpdesk.notifications import queries as notification_queries
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -43,6 +44,8 @@ def init_app(app: Flask) -> None:
     login_manager.login_message = cast(str, _l("ログインしてください。"))
     login_manager.session_protection = None  # our sessions are server-side and rotated on login
 
+    app.context_processor(lambda: {"unread_notifications": unread_notifications})
+
     @login_manager.user_loader
     def load_user(token: str) -> SessionUser | None:
         user = accounts.resolve_session(
@@ -63,6 +66,13 @@ def current_actor() -> Actor:
     actor = cast(SessionUser, current_user).actor
     g.actor = actor
     return actor
+
+
+def unread_notifications() -> int:
+    """The bell's number for the signed-in user (0 when signed out)."""
+    if not current_user.is_authenticated:
+        return 0
+    return notification_queries.count_unread(cast(SessionUser, current_user).user.id)
 
 
 def current_db_user() -> User | None:

@@ -33,3 +33,12 @@ def safe_next(target: str | None) -> str | None:
     if "\\" in target:
         return None
     return target
+
+
+def ticket_endpoint(actor: Actor) -> str | None:
+    """Where this role opens a ticket: the portal page for staff, the workspace for the desk."""
+    if actor.role == "requester":
+        return "portal.ticket"
+    if actor.role in {"agent", "supervisor", "security"}:
+        return "console.ticket"
+    return None

@@ -32,7 +32,7 @@ def home() -> ResponseReturnValue:
     assert actor.user_id is not None
     page = tickets.list_requester_tickets(actor.user_id, page=request.args.get("page", 1, type=int))
     return render_template(
-        "portal/home.html", page=page, notifications=notifications.list_recent(actor.user_id)
+        "portal/home.html", page=page, notifications=notifications.list_recent(actor.user_id, limit=5)
     )
 
 
