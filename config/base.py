@@ -14,7 +14,9 @@ class Base:
     TESTING = False
 
     #: Settings that must be non-empty once the factory has read the environment.
-    REQUIRED_SETTINGS: tuple[str, ...] = ("SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "BROKER_URL")
+    REQUIRED_SETTINGS: tuple[str, ...] = (
+        "SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "BROKER_URL", "ATTACHMENT_ROOT",
+    )
 
     SECRET_KEY: str | None = None
     SQLALCHEMY_DATABASE_URI: str | None = None
@@ -23,6 +25,14 @@ class Base:
     BROKER_URL: str | None = None
     #: Redis for rate limits and the worker heartbeat; None means in-process memory.
     REDIS_URL: str | None = None
+
+    #: Where attachments are stored, outside the web root; required in production.
+    ATTACHMENT_ROOT: str | None = None
+    #: Largest accepted attachment, per file.
+    MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
+    #: Most files per submission, and the request size that follows from it.
+    MAX_ATTACHMENTS = 10
+    MAX_CONTENT_LENGTH = 10 * 20 * 1024 * 1024 + 1024 * 1024
 
     #: The help desk's phone extension, shown where staff are told to call.
     SUPPORT_PHONE = "1234"

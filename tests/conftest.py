@@ -70,6 +70,7 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         "testing",
         SQLALCHEMY_DATABASE_URI=database_url,
         BROKER_URL=f"sqla+sqlite:///{Path(instance) / 'broker.sqlite'}",
+        ATTACHMENT_ROOT=str(Path(instance) / "attachments"),
     )
     app.instance_path = str(instance)
     app.test_client_class = IsolatedClient

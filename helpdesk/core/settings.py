@@ -49,6 +49,8 @@ def apply_embedded_defaults(config: MutableMapping[str, Any], instance_path: str
         config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{folder / 'helpdesk.sqlite'}"
     if not config.get("BROKER_URL"):
         config["BROKER_URL"] = f"sqla+sqlite:///{folder / 'broker.sqlite'}"
+    if not config.get("ATTACHMENT_ROOT"):
+        config["ATTACHMENT_ROOT"] = str(folder / "attachments")
     if not config.get("SECRET_KEY"):
         key_file = folder / "secret_key"
         if not key_file.exists():

@@ -19,7 +19,7 @@ from helpdesk.core.errors import NotFound
 from helpdesk.core.time import TOKYO
 from helpdesk.responsibility.models import ResponsibilitySegment
 from helpdesk.tickets import policy
-from helpdesk.tickets.models import Message, Service, Ticket
+from helpdesk.tickets.models import Attachment, Message, Service, Ticket
 from helpdesk.tickets.states import OPEN_STATUSES, MessageKind
 
 PAGE_SIZE = 50
@@ -241,3 +241,22 @@ def normalise_number(text: str, *, now: datetime) -> str | None:
         return None
     year = int(match.group(1)) if match.group(1) else now.astimezone(TOKYO).year
     return f"HD-{year}-{int(match.group(2)):06d}"
+
+
+def list_attachments(ticket_id: int, *, public_only: bool) -> list[Attachment]:
+    """A ticket's files, oldest first; only public ones for the requester."""
+    stmt = select(Attachment).where(Attachment.ticket_id == ticket_id)
+    if public_only:
+        stmt = stmt.where(Attachment.is_public.is_(True))
+    return list(db.session.scalars(stmt.order_by(Attachment.id)))
+
+
+def get_attachment(ticket: Ticket, attachment_id: int, *, public_only: bool) -> Attachment:
+    """One file of a ticket the caller already may see.
+
+    :raises NotFound: not this ticket's, or internal and ``public_only``.
+    """
+    attachment = db.session.get(Attachment, attachment_id)
+    if attachment is None or attachment.ticket_id != ticket.id or (public_only and not attachment.is_public):
+        raise NotFound("attachment")
+    return attachment

@@ -6,6 +6,7 @@ ledger in step, writes the audit event and emits outbox work in the same commit.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -30,6 +31,14 @@ from helpdesk.core.time import TOKYO
 from helpdesk.responsibility import services as responsibility
 from helpdesk.responsibility.models import SegmentReason
 from helpdesk.tickets import policy
+from helpdesk.tickets.attachments import (
+    AttachmentLimits,
+    CheckedFile,
+    Upload,
+    check_and_store,
+    discard,
+    link,
+)
 from helpdesk.tickets.models import Message, Service, Ticket, TicketNumberCounter
 from helpdesk.tickets.states import (
     Channel,
@@ -104,12 +113,16 @@ def helpdesk_party() -> Party:
     return party
 
 
-def open_ticket(data: NewTicket, *, actor: Actor, now: datetime) -> Ticket:
+def open_ticket(
+    data: NewTicket, *, actor: Actor, now: datetime, uploads: Sequence[Upload] = (),
+    limits: AttachmentLimits | None = None,
+) -> Ticket:
     """Open a ticket, owned by the help desk from this instant.
 
     Security incidents are confidential and P1. Emits ``notifications.ticket_opened``.
     Idempotent per (requester, ``intake_key``): a repeated submission returns the
-    ticket the first one opened and changes nothing.
+    ticket the first one opened and changes nothing. ``uploads`` are checked first:
+    one refused file refuses the whole submission and nothing is kept.
 
     :raises ValidationFailed: empty or over-long subject, unknown service.
     :raises PermissionDenied: opening for someone else without being an agent.
@@ -134,14 +147,32 @@ def open_ticket(data: NewTicket, *, actor: Actor, now: datetime) -> Ticket:
         existing = find_by_intake_key(requester_id, data.intake_key)
         if existing is not None:
             return existing
+    files = _check_uploads(uploads, limits)
     try:
-        return _open_ticket(data, requester_id, actor=actor, now=now)
+        return _open_ticket(data, requester_id, actor=actor, now=now, files=files)
     except IntegrityError:
+        _discard(files, limits)
         # A concurrent submission with the same key won the race: answer with its ticket.
         existing = find_by_intake_key(requester_id, data.intake_key) if data.intake_key else None
         if existing is None:
             raise
         return existing
+    except BaseException:
+        _discard(files, limits)
+        raise
+
+
+def _check_uploads(uploads: Sequence[Upload], limits: AttachmentLimits | None) -> list[CheckedFile]:
+    if not any(u.filename for u in uploads):
+        return []
+    if limits is None:
+        raise ValueError("uploads need attachment limits")
+    return check_and_store(uploads, limits)
+
+
+def _discard(files: Sequence[CheckedFile], limits: AttachmentLimits | None) -> None:
+    if files and limits is not None:
+        discard(files, store=limits.store)
 
 
 def find_by_intake_key(requester_id: int, intake_key: str) -> Ticket | None:
@@ -151,7 +182,9 @@ def find_by_intake_key(requester_id: int, intake_key: str) -> Ticket | None:
     )
 
 
-def _open_ticket(data: NewTicket, requester_id: int, *, actor: Actor, now: datetime) -> Ticket:
+def _open_ticket(
+    data: NewTicket, requester_id: int, *, actor: Actor, now: datetime, files: Sequence[CheckedFile]
+) -> Ticket:
     with unit_of_work() as session:
         requester = session.get(User, requester_id)
         if requester is None or not requester.is_active:
@@ -187,6 +220,7 @@ def _open_ticket(data: NewTicket, requester_id: int, *, actor: Actor, now: datet
         session.flush()
         responsibility.open_segment(ticket.id, helpdesk_party().id, now=now,
                                     reason=SegmentReason.OPENED)
+        link(files, ticket_id=ticket.id, message_id=None, is_public=True, actor=actor, now=now)
         audit.record(actor, "ticket.opened", subject_type="ticket", subject_id=ticket.number,
                      ticket_id=ticket.id, now=now,
                      data={"type": ticket.type.value, "channel": ticket.channel.value,
@@ -207,7 +241,8 @@ def add_message(
     ticket_id: int, kind: MessageKind, body: str, *, actor: Actor, now: datetime,
     call_direction: str | None = None, caller_name: str | None = None,
     call_duration_seconds: int | None = None, author_party_id: int | None = None,
-    seen_up_to: int | None = None,
+    seen_up_to: int | None = None, uploads: Sequence[Upload] = (),
+    limits: AttachmentLimits | None = None,
 ) -> Message:
     """Add a reply, note or call record; the requester may add public replies only.
 
@@ -221,12 +256,28 @@ def add_message(
     :raises PermissionDenied: a requester writing anything but a public reply.
     :raises InvalidTransition: a public reply on a closed ticket.
     :raises StaleConversation: newer public messages than ``seen_up_to`` exist.
-    :raises ValidationFailed: empty or over-long body.
+    :raises ValidationFailed: empty or over-long body, or a refused file.
     """
     if not body.strip():
         raise ValidationFailed(_l("本文を入力してください。"), fields={"body": _l("必須です。")})
     if len(body) > BODY_MAX:
         raise ValidationFailed(_l("本文が長すぎます。"), fields={"body": _l("長すぎます。")})
+    files = _check_uploads(uploads, limits)
+    try:
+        return _add_message(ticket_id, kind, body, actor=actor, now=now, files=files,
+                            call_direction=call_direction, caller_name=caller_name,
+                            call_duration_seconds=call_duration_seconds,
+                            author_party_id=author_party_id, seen_up_to=seen_up_to)
+    except BaseException:
+        _discard(files, limits)
+        raise
+
+
+def _add_message(
+    ticket_id: int, kind: MessageKind, body: str, *, actor: Actor, now: datetime,
+    files: Sequence[CheckedFile], call_direction: str | None, caller_name: str | None,
+    call_duration_seconds: int | None, author_party_id: int | None, seen_up_to: int | None,
+) -> Message:
     with unit_of_work() as session:
         ticket = _get_for_update(ticket_id)
         policy.require_view_ticket(actor, ticket)
@@ -264,8 +315,11 @@ def add_message(
             ticket.status = TicketStatus.OPEN
         ticket.updated_at = now
         session.flush()
+        link(files, ticket_id=ticket.id, message_id=message.id,
+             is_public=kind is MessageKind.PUBLIC_REPLY, actor=actor, now=now)
         audit.record(actor, f"message.{kind.value}", subject_type="message", subject_id=message.id,
-                     ticket_id=ticket.id, now=now)
+                     ticket_id=ticket.id, now=now,
+                     data={"attachments": [f.filename for f in files]} if files else None)
         if kind is MessageKind.PUBLIC_REPLY:
             outbox.emit(TASK_PUBLIC_REPLY, {"message_id": message.id}, now=now)
     return message

@@ -23,6 +23,7 @@ def test_production_refuses_debug() -> None:
             SECRET_KEY="x" * 40,
             SQLALCHEMY_DATABASE_URI="sqlite://",
             BROKER_URL="memory://",
+            ATTACHMENT_ROOT="/srv/helpdesk/files",
             DEBUG=True,
         )
 

@@ -82,3 +82,51 @@ def test_english_user_sees_english_errors(
     html = response.get_data(as_text=True)
     assert '<html lang="en">' in html
     assert "件名を入力してください。" not in html
+
+
+def test_attachment_is_uploaded_with_the_ticket_and_downloaded_safely(
+    app: Flask, make_user: MakeUser, login_as: LoginAs, db: Any
+) -> None:
+    import io
+
+    from helpdesk.tickets.models import Attachment
+    from tests import files
+
+    client = login_as(app.test_client(), make_user())
+    data: dict[str, Any] = dict(_form(client))
+    data["attachments"] = [(io.BytesIO(files.ooxml("docx")), "障害報告①.docx")]
+    response = client.post("/portal/tickets/new", data=data, content_type="multipart/form-data")
+    assert response.status_code == 302
+    ticket = db.session.scalars(select(Ticket)).one()
+    attachment = db.session.scalars(select(Attachment)).one()
+    page = client.get(f"/portal/tickets/{ticket.number}").get_data(as_text=True)
+    assert "障害報告①.docx" in page
+    download = client.get(f"/portal/tickets/{ticket.number}/attachments/{attachment.id}")
+    assert download.status_code == 200
+    assert download.headers["Content-Disposition"].startswith("attachment;")
+    assert (
+        "filename*=UTF-8''%E9%9A%9C%E5%AE%B3%E5%A0%B1%E5%91%8A%E2%91%A0.docx"
+        in download.headers["Content-Disposition"]
+    )
+    assert download.headers["X-Content-Type-Options"] == "nosniff"
+    assert "sandbox" in download.headers["Content-Security-Policy"]
+    assert download.data == files.ooxml("docx")
+    download.close()
+
+
+def test_a_refused_file_keeps_the_rest_of_the_form(
+    app: Flask, make_user: MakeUser, login_as: LoginAs, db: Any
+) -> None:
+    import io
+
+    from tests import files
+
+    client = login_as(app.test_client(), make_user())
+    data: dict[str, Any] = dict(_form(client))
+    data["attachments"] = [(io.BytesIO(files.EXE), "見積書.pdf")]
+    response = client.post("/portal/tickets/new", data=data, content_type="multipart/form-data")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "「見積書.pdf」は添付できない種類のファイルです" in html
+    assert "0x800CCC0F" in html
+    assert db.session.scalars(select(Ticket)).all() == []

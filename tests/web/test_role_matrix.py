@@ -41,6 +41,8 @@ MATRIX: dict[str, tuple[str, str, set[str]]] = {
     "portal.confirm": ("POST", "/portal/tickets/{own}/confirm", {"requester"}),
     "portal.reopen": ("POST", "/portal/tickets/{own}/reopen", {"requester"}),
     "portal.rate": ("POST", "/portal/tickets/{own}/rating", {"requester"}),
+    "portal.attachment": ("GET", "/portal/tickets/{own}/attachments/{file}", {"requester"}),
+    "console.attachment": ("GET", "/console/tickets/{own}/attachments/{file}", DESK),
     "console.queue": ("GET", "/console/", DESK),
     "console.ticket": ("GET", "/console/tickets/{own}", DESK),
     "console.jump": ("GET", "/console/jump?number={own}", DESK),
@@ -77,13 +79,14 @@ def test_role_sees_exactly_what_it_may(
     if role != "anonymous":
         login_as(client, people[role])
     own = make_ticket(requester=people["requester"])
+    file_id = attach(app, own, people["requester"])
     victim = people["vendor"] if role == "admin" else people["agent"]
     surprises = []
     # Signing out last, so every other route is called while signed in.
     for endpoint, (method, template, allowed) in sorted(
         MATRIX.items(), key=lambda i: i[0] == "account.logout"
     ):
-        path = template.format(own=own.number, user=victim.id)
+        path = template.format(own=own.number, user=victim.id, file=file_id)
         status = _call(client, method, path)
         if role in allowed:
             ok = status in LET_IN or (endpoint == "health.healthz" and status == 503)
@@ -94,6 +97,30 @@ def test_role_sees_exactly_what_it_may(
         if not ok:
             surprises.append(f"{role} {method} {path} → {status}")
     assert surprises == []
+
+
+def attach(app: Flask, ticket: Any, author: User) -> int:
+    """Put a public PDF on the ticket through the real service; return its id."""
+    import io
+
+    from helpdesk.core.storage import FileStore
+    from helpdesk.tickets import services as tickets
+    from helpdesk.tickets.attachments import AttachmentLimits, Upload
+    from helpdesk.tickets.states import MessageKind
+    from tests import files
+    from tests.conftest import T0, actor_of
+
+    limits = AttachmentLimits(FileStore(app.config["ATTACHMENT_ROOT"]), 1024 * 1024, 5)
+    message = tickets.add_message(
+        ticket.id,
+        MessageKind.PUBLIC_REPLY,
+        "資料です",
+        actor=actor_of(author),
+        now=T0,
+        uploads=[Upload("資料.pdf", io.BytesIO(files.PDF))],
+        limits=limits,
+    )
+    return int(message.attachments[0].id)
 
 
 def _call(client: FlaskClient, method: str, path: str) -> int:

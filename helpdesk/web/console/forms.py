@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import (
+    HiddenField,
+    IntegerField,
+    MultipleFileField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -40,6 +47,7 @@ class MessageForm(FlaskForm):  # type: ignore[misc]
         Length(max=BODY_MAX, message=_l("本文が長すぎます。")),
     ])
     seen_up_to = IntegerField(validators=[Optional()])
+    attachments = MultipleFileField(_l("添付ファイル"))
 
 
 class AssignForm(FlaskForm):  # type: ignore[misc]

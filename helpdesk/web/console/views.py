@@ -27,6 +27,7 @@ from helpdesk.tickets.states import (
     Urgency,
 )
 from helpdesk.web.common.auth import current_actor, require
+from helpdesk.web.common.files import attachment_limits, download, uploads_from
 from helpdesk.web.common.i18n import select_locale
 from helpdesk.web.console.forms import (
     AssignForm,
@@ -107,7 +108,9 @@ def add_message(number: str, kind: str) -> ResponseReturnValue:
         return _workspace(item, **{f"{kind}_form": form}, status=422)
     try:
         ticket_services.add_message(item.id, MessageKind(kind), form.body.data, actor=current_actor(),
-                                    now=utcnow(), seen_up_to=form.seen_up_to.data)
+                                    now=utcnow(), seen_up_to=form.seen_up_to.data,
+                                    uploads=uploads_from(form.attachments.data),
+                                    limits=attachment_limits())
     except ticket_services.StaleConversation as exc:
         return _workspace(item, **{f"{kind}_form": form}, stale=exc.newer, status=409)
     except ValidationFailed as exc:
@@ -190,6 +193,14 @@ def resolve(number: str) -> ResponseReturnValue:
     return redirect(url_for("console.ticket", number=item.number))
 
 
+@bp.get("/tickets/<number>/attachments/<int:attachment_id>")
+@require(can_use_console)
+def attachment(number: str, attachment_id: int) -> ResponseReturnValue:
+    """Download any file of a ticket the agent may see."""
+    item = tickets.get_ticket_by_number_for(current_actor(), number)
+    return download(tickets.get_attachment(item, attachment_id, public_only=False))
+
+
 def _workspace(item: Ticket, *, status: int = 200, stale: list[Any] | None = None,
                **forms: Any) -> ResponseReturnValue:
     seen = tickets.newest_message_id(item.id)
@@ -201,6 +212,7 @@ def _workspace(item: Ticket, *, status: int = 200, stale: list[Any] | None = Non
     return render_template(
         "console/ticket.html", ticket=item,
         timeline=tickets.timeline(item.id, include_internal=True),
+        files=tickets.list_attachments(item.id, public_only=False),
         others=tickets.list_other_tickets_of(item.requester_id, exclude_id=item.id),
         holder=tickets.holders([item.id]).get(item.id),
         reply_form=reply_form, note_form=note_form, assign_form=assign_form,

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import (
+    HiddenField,
+    IntegerField,
+    MultipleFileField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -47,6 +55,7 @@ class NewTicketForm(FlaskForm):  # type: ignore[misc]
         DataRequired(message=_l("内容を入力してください。")),
         Length(max=BODY_MAX, message=_l("内容が長すぎます。")),
     ])
+    attachments = MultipleFileField(_l("添付ファイル（任意・複数可）"))
     #: One per form render: a double click or a client retry opens one ticket.
     idempotency_token = HiddenField()
 
@@ -59,6 +68,7 @@ class ReplyForm(FlaskForm):  # type: ignore[misc]
         Length(max=BODY_MAX, message=_l("内容が長すぎます。")),
     ])
     seen_up_to = IntegerField(validators=[Optional()])
+    attachments = MultipleFileField(_l("添付ファイル（任意・複数可）"))
 
 
 class ReopenForm(FlaskForm):  # type: ignore[misc]

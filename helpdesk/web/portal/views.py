@@ -19,6 +19,7 @@ from helpdesk.tickets import services as ticket_services
 from helpdesk.tickets.models import Ticket
 from helpdesk.tickets.states import Channel, Impact, MessageKind, TicketType, Urgency
 from helpdesk.web.common.auth import current_actor, require
+from helpdesk.web.common.files import attachment_limits, download, uploads_from
 from helpdesk.web.portal.forms import ConfirmForm, NewTicketForm, RatingForm, ReopenForm, ReplyForm
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
@@ -58,6 +59,7 @@ def new_ticket() -> ResponseReturnValue:
                     intake_key=form.idempotency_token.data or None,
                 ),
                 actor=current_actor(), now=utcnow(),
+                uploads=uploads_from(form.attachments.data), limits=attachment_limits(),
             )
         except ValidationFailed as exc:
             for name, message in exc.fields.items():
@@ -91,9 +93,14 @@ def reply(number: str) -> ResponseReturnValue:
     try:
         ticket_services.add_message(item.id, MessageKind.PUBLIC_REPLY, form.body.data,
                                     actor=current_actor(), now=utcnow(),
-                                    seen_up_to=form.seen_up_to.data)
+                                    seen_up_to=form.seen_up_to.data,
+                                    uploads=uploads_from(form.attachments.data),
+                                    limits=attachment_limits())
     except ticket_services.StaleConversation:
         return _ticket_page(item, reply_form=form, stale=True, status=409)
+    except ValidationFailed as exc:
+        form.attachments.errors = [str(exc.fields.get("attachments", exc.message))]
+        return _ticket_page(item, reply_form=form, status=422)
     flash(_("返信を送信しました。"), "success")
     return redirect(url_for("portal.ticket", number=item.number))
 
@@ -137,6 +144,14 @@ def rate(number: str) -> ResponseReturnValue:
     return redirect(url_for("portal.ticket", number=item.number))
 
 
+@bp.get("/tickets/<number>/attachments/<int:attachment_id>")
+@require(can_use_portal)
+def attachment(number: str, attachment_id: int) -> ResponseReturnValue:
+    """Download one of my ticket's public files."""
+    item = tickets.get_requester_ticket(current_actor(), number)
+    return download(tickets.get_attachment(item, attachment_id, public_only=True))
+
+
 def _ticket_page(item: Ticket, *, status: int = 200, stale: bool = False,
                  **forms: Any) -> ResponseReturnValue:
     seen = tickets.newest_message_id(item.id)
@@ -144,6 +159,7 @@ def _ticket_page(item: Ticket, *, status: int = 200, stale: bool = False,
     reply_form.seen_up_to.data = seen
     return render_template(
         "portal/ticket.html", ticket=item, timeline=tickets.timeline(item.id, include_internal=False),
+        files=tickets.list_attachments(item.id, public_only=True),
         submitted=request.args.get("submitted") == "1", stale=stale, reply_form=reply_form,
         reopen_form=forms.get("reopen_form") or ReopenForm(), confirm_form=ConfirmForm(),
         rating_form=forms.get("rating_form") or RatingForm(),
