@@ -12,10 +12,10 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import PurePosixPath, PureWindowsPath
+from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import IO
 
-import magic
+import filetype
 from flask_babel import lazy_gettext as _l
 
 from helpdesk.core.actor import Actor
@@ -103,7 +103,7 @@ def check_and_store(uploads: Iterable[Upload], limits: AttachmentLimits) -> list
             problems.append(str(_l("「%(name)s」は大きすぎます（上限 %(mb)d MB）。", name=name,
                                    mb=max_bytes // (1024 * 1024))))
             continue
-        detected = magic.from_file(str(blob.path), mime=True)
+        detected = detect_type(blob.path)
         if blob.size == 0:
             problems.append(str(_l("「%(name)s」は空のファイルです。", name=name)))
         elif not _is_allowed(detected, name):
@@ -119,6 +119,39 @@ def check_and_store(uploads: Iterable[Upload], limits: AttachmentLimits) -> list
         raise ValidationFailed(_l("添付ファイルを確認してください。"),
                                fields={"attachments": " ".join(problems)})
     return accepted
+
+
+def detect_type(path: Path) -> str:
+    """The MIME type found in the file's bytes.
+
+    libmagic (Debian's ``libmagic1``) is the detector; where it is not installed — a
+    laptop running the embedded default — the pure-Python ``filetype`` takes over for
+    binaries, and text is recognised as UTF-8 or Shift_JIS without NUL bytes.
+    """
+    try:
+        import magic
+    except ImportError:
+        return _detect_without_libmagic(path)
+    return str(magic.from_file(str(path), mime=True))
+
+
+def _detect_without_libmagic(path: Path) -> str:
+    guessed = filetype.guess_mime(str(path))
+    if guessed:
+        return str(guessed)
+    with path.open("rb") as source:
+        head = source.read(65536)
+    if len(head) == 65536:
+        head = head[:-4]  # do not judge a multibyte character cut in half
+    if b"\x00" in head or head.lstrip().lower().startswith((b"<html", b"<!doctype", b"<svg", b"<?xml")):
+        return "application/octet-stream"
+    for encoding in ("utf-8", "cp932"):
+        try:
+            head.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        return "text/plain"
+    return "application/octet-stream"
 
 
 def _is_allowed(detected: str, name: str) -> bool:

@@ -127,3 +127,26 @@ def test_internal_note_files_are_not_public(make_user: MakeUser, limits: Attachm
 )
 def test_file_names_lose_only_folders_and_control_characters(raw: str, clean: str) -> None:
     assert clean_filename(raw) == clean
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (files.ooxml("docx"), "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+        (files.PDF, "application/pdf"),
+        (files.CSV_SJIS, "text/plain"),
+        (files.HTML, "application/octet-stream"),
+        (files.EXE, "application/x-msdownload"),
+    ],
+)
+def test_without_libmagic_the_pure_python_detector_takes_over(
+    content: bytes, expected: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    from helpdesk.tickets.attachments import detect_type
+
+    monkeypatch.setitem(sys.modules, "magic", None)  # import magic now raises ImportError
+    sample = tmp_path / "sample"
+    sample.write_bytes(content)
+    assert detect_type(sample) == expected
