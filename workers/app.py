@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 import socket
 
 from celery.signals import worker_ready
 
 from helpdesk import create_app
-from helpdesk.core import outbox
+from helpdesk.core import health, outbox
 from helpdesk.core.time import utcnow
 from workers.schedule import beat_schedule
 
+log = logging.getLogger(__name__)
 flask_app = create_app()
 celery_app = flask_app.extensions["celery"]
 celery_app.conf.beat_schedule = beat_schedule(flask_app.config)
@@ -25,3 +27,7 @@ def _announce(**_kwargs: object) -> None:
     """Beat once at start so /healthz turns green without waiting for the first sweep."""
     with flask_app.app_context():
         outbox.record_heartbeat(socket.gethostname(), now=utcnow())
+        database = health.check_database()
+        if database.get("japanese_search_indexed") is False:
+            log.warning("database ctype is %s: Japanese text search cannot use its trigram index; "
+                        "create the database with a UTF-8 locale such as C.UTF-8", database["ctype"])

@@ -161,3 +161,15 @@ def after_commit(callback: AfterCommit) -> None:
 def is_postgresql() -> bool:
     """True when the bound engine is PostgreSQL (locks and partial features differ)."""
     return bool(db.engine.dialect.name == "postgresql")
+
+
+#: Objects the migrations create by hand (search indexes) that the models cannot express,
+#: and Celery's embedded-broker tables; autogenerate and drift checks leave them alone.
+HAND_MADE_PREFIXES = ("kombu_", "ticket_search", "ix_tickets_search_trgm")
+
+
+def include_in_migrations(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
+    """Alembic ``include_object`` hook: skip the hand-made and foreign objects."""
+    return name is None or not name.startswith(HAND_MADE_PREFIXES)

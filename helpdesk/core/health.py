@@ -13,13 +13,21 @@ from helpdesk.core.db import db
 
 
 def check_database() -> dict[str, Any]:
-    """Can we run a query?"""
+    """Can we run a query? On PostgreSQL, also: can trigram search see Japanese?"""
     try:
         db.session.execute(text("SELECT 1"))
+        result: dict[str, Any] = {"ok": True, "dialect": db.engine.dialect.name}
+        if db.engine.dialect.name == "postgresql":
+            ctype = db.session.scalar(
+                text("SELECT datctype FROM pg_database WHERE datname = current_database()")
+            )
+            # With the C ctype pg_trgm extracts no trigrams from Japanese: search degrades
+            # to full scans. Reported, not fatal: the service still works.
+            result.update(ctype=ctype, japanese_search_indexed=ctype not in ("C", "POSIX"))
     except Exception as exc:  # noqa: BLE001 - reported, not raised
         db.session.rollback()
         return {"ok": False, "error": type(exc).__name__}
-    return {"ok": True, "dialect": db.engine.dialect.name}
+    return result
 
 
 def check_broker(celery_app: Celery, *, timeout: float) -> dict[str, Any]:

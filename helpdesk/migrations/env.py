@@ -8,15 +8,10 @@ from alembic import context
 from flask import current_app
 
 import helpdesk.models  # noqa: F401 - every table must be in the metadata
-from helpdesk.core.db import UTCDateTime, db
+from helpdesk.core.db import UTCDateTime, db, include_in_migrations
 
 log = logging.getLogger("alembic.env")
 config = context.config
-
-
-def _include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
-    # Celery's embedded broker may share a SQLite file in odd setups; never manage its tables.
-    return not (type_ == "table" and name is not None and name.startswith("kombu_"))
 
 
 def _render_item(type_: str, obj: object, autogen_context: object) -> str | bool:
@@ -32,7 +27,7 @@ def _options() -> dict[str, object]:
         "render_as_batch": True,
         "compare_type": True,
         "compare_server_default": False,
-        "include_object": _include_object,
+        "include_object": include_in_migrations,
         "render_item": _render_item,
     }
 

@@ -92,6 +92,9 @@ class Ticket(Model):
     satisfaction_rating: Mapped[int | None]
     satisfaction_comment: Mapped[str] = mapped_column(Text, default="")
     rated_at: Mapped[datetime | None]
+    #: NFKC-normalised, lower-cased subject, description and message bodies: what text
+    #: search matches (trigram-indexed on PostgreSQL, FTS5 trigram on SQLite).
+    search_text: Mapped[str] = mapped_column(Text, default="")
     #: The submitter's idempotency token: the same form sent twice is one ticket.
     intake_key: Mapped[str | None] = mapped_column(String(100))
 

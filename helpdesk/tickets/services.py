@@ -40,6 +40,7 @@ from helpdesk.tickets.attachments import (
     link,
 )
 from helpdesk.tickets.models import Message, Service, Ticket, TicketNumberCounter
+from helpdesk.tickets.search import normalise
 from helpdesk.tickets.states import (
     Channel,
     Impact,
@@ -215,6 +216,7 @@ def _open_ticket(
             updated_at=now,
             reopened_count=0,
             intake_key=data.intake_key[:100] if data.intake_key else None,
+            search_text=normalise(data.subject.strip(), data.description.strip()),
         )
         session.add(ticket)
         session.flush()
@@ -307,6 +309,7 @@ def _add_message(
             call_duration_seconds=call_duration_seconds, author_party_id=author_party_id,
         )
         session.add(message)
+        ticket.search_text = "\n".join((ticket.search_text, normalise(message.body)))
         if kind is MessageKind.PUBLIC_REPLY and not is_requester and ticket.first_responded_at is None:
             ticket.first_responded_at = now
         if is_requester and ticket.status is TicketStatus.PENDING:

@@ -15,7 +15,7 @@ from flask import Flask
 from sqlalchemy import create_engine, inspect, text
 
 from helpdesk import create_app
-from helpdesk.core.db import db
+from helpdesk.core.db import db, include_in_migrations
 from tests.support import CI, postgres_url, require_or_skip
 
 
@@ -64,12 +64,19 @@ def test_upgrade_downgrade_upgrade_leaves_no_drift(empty_database: str, tmp_path
     app = _app(empty_database, tmp_path)
     with app.app_context():
         flask_migrate.upgrade()
-        assert _tables() == set(db.metadata.tables)
+        assert {t for t in _tables() if not t.startswith("ticket_search")} == set(db.metadata.tables)
         flask_migrate.downgrade(revision="base")
         assert _tables() == set()
+        flask_migrate.upgrade(revision="659a94839277")  # data written before the search column
+        _seed_old_ticket()
         flask_migrate.upgrade()
         with db.engine.connect() as conn:
-            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            backfilled = conn.execute(text("SELECT search_text FROM tickets")).scalar_one()
+        assert backfilled == "vpnに接続できない\n在宅勤務中\n証明書を更新してください"
+        with db.engine.connect() as conn:
+            context = MigrationContext.configure(
+                conn, opts={"compare_type": True, "include_object": include_in_migrations}
+            )
             drift = compare_metadata(context, db.metadata)
         assert drift == [], f"models and migrations differ: {drift}"
         db.engine.dispose()
@@ -81,3 +88,39 @@ def test_ci_runs_the_postgresql_leg() -> None:
         pytest.skip("only meaningful under CI=true")
     assert os.environ.get("HELPDESK_TEST_ADMIN_DATABASE_URL")
     assert postgres_url()
+
+
+def _seed_old_ticket() -> None:
+    """A ticket with a message, written as the schema was before search text existed."""
+    with db.engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO parties (code, kind, name_ja, name_en, is_active, created_at) "
+                "VALUES ('helpdesk', 'helpdesk', 'ヘルプデスク', 'Help desk', true, '2026-01-05 00:00:00')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO users (email, family_name, given_name, family_kana, given_kana, role, "
+                "extension, "
+                "locale, is_active, is_security_cleared, failed_login_count, created_at, updated_at) VALUES "
+                "('a@example.go.jp', '山田', '', '', '', 'requester', '', 'ja', true, false, 0, "
+                "'2026-01-05 00:00:00', '2026-01-05 00:00:00')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO tickets (number, type, channel, status, impact, urgency, priority, subject, "
+                "description, requester_id, is_confidential, created_at, updated_at, reopened_count, "
+                "is_priority_overridden, resolution_summary, satisfaction_comment) VALUES "
+                "('HD-2026-000001', 'fault', 'portal', 'new', 'person', 'medium', 'P4', "
+                "'ＶＰＮに接続できない', "
+                "'在宅勤務中', 1, false, '2026-01-05 00:00:00', '2026-01-05 00:00:00', 0, false, '', '')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO messages (ticket_id, kind, body, created_at) VALUES "
+                "(1, 'public_reply', '証明書を更新してください', '2026-01-05 00:10:00')"
+            )
+        )

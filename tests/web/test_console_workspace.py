@@ -116,19 +116,24 @@ def test_requester_confirms_rates_and_cannot_rate_twice(
     assert ticket.satisfaction_rating == 4
 
 
-def test_number_jump_opens_the_ticket_or_says_it_is_not_found(
+def test_search_box_opens_a_ticket_number_or_searches_text(
     app: Flask, make_user: MakeUser, make_ticket: MakeTicket, login_as: LoginAs
 ) -> None:
-    ticket = make_ticket()
+    ticket = make_ticket(subject="ＶＰＮに接続できません", description="在宅勤務中に証明書エラー")
+    make_ticket(subject="プリンタで印刷できない")
     desk = login_as(app.test_client(), make_user(Role.AGENT))
     short = str(int(ticket.number.rsplit("-", 1)[1]))
     assert (
-        desk.get(f"/console/jump?number={short}")
+        desk.get(f"/console/search?q={short}")
         .headers["Location"]
         .endswith(f"/console/tickets/{ticket.number}")
     )
-    missing = desk.get("/console/jump?number=HD-2026-999999", follow_redirects=True)
-    assert "チケット「HD-2026-999999」は見つかりません。" in missing.get_data(as_text=True)
+    html = desk.get("/console/search?q=vpn 証明書").get_data(as_text=True)
+    assert ticket.number in html
+    assert "プリンタ" not in html
+    assert "一致するチケットはありません。" in desk.get("/console/search?q=HD-2026-999999").get_data(
+        as_text=True
+    )
 
 
 def test_queue_filters_render_and_apply(

@@ -45,7 +45,7 @@ MATRIX: dict[str, tuple[str, str, set[str]]] = {
     "console.attachment": ("GET", "/console/tickets/{own}/attachments/{file}", DESK),
     "console.queue": ("GET", "/console/", DESK),
     "console.ticket": ("GET", "/console/tickets/{own}", DESK),
-    "console.jump": ("GET", "/console/jump?number={own}", DESK),
+    "console.search": ("GET", "/console/search?q=メール", DESK),
     # The security team reads every ticket but works only confidential ones.
     "console.add_message": ("POST", "/console/tickets/{own}/messages/internal_note", WORKERS),
     "console.assign": ("POST", "/console/tickets/{own}/assign", WORKERS),

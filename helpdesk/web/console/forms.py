@@ -9,7 +9,6 @@ from wtforms import (
     IntegerField,
     MultipleFileField,
     SelectField,
-    StringField,
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
@@ -113,12 +112,3 @@ class QueueFilterForm(FlaskForm):  # type: ignore[misc]
         SelectChoice("priority", _l("優先度の高い順")), SelectChoice("oldest", _l("古い順")),
         SelectChoice("newest", _l("新しい順")), SelectChoice("updated", _l("更新の新しい順")),
     ])
-
-
-class JumpForm(FlaskForm):  # type: ignore[misc]
-    """Open a ticket by its number (HD-2026-000123, or just 123 for this year)."""
-
-    class Meta:
-        csrf = False
-
-    number = StringField(_l("チケット番号で開く"), validators=[DataRequired(), Length(max=30)])

@@ -16,6 +16,7 @@ from helpdesk.tickets import queries as tickets
 from helpdesk.tickets import queues
 from helpdesk.tickets import services as ticket_services
 from helpdesk.tickets.models import Ticket
+from helpdesk.tickets.search import search_tickets
 from helpdesk.tickets.states import (
     Channel,
     Impact,
@@ -32,7 +33,6 @@ from helpdesk.web.common.i18n import select_locale
 from helpdesk.web.console.forms import (
     AssignForm,
     FieldsForm,
-    JumpForm,
     MessageForm,
     QueueFilterForm,
     ResolveForm,
@@ -65,28 +65,29 @@ def queue() -> ResponseReturnValue:
     page = queues.list_queue(actor, request.args.get("view", "open"), filters,
                              page=request.args.get("page", 1, type=int))
     return render_template(
-        "console/queue.html", page=page, form=form, jump=JumpForm(formdata=None),
+        "console/queue.html", page=page, form=form,
         views=queues.QUEUE_VIEWS, counts=queues.count_views(actor),
         holders=tickets.holders([t.id for t in page.items]),
         args={k: v for k, v in request.args.items() if k != "page"},
     )
 
 
-@bp.get("/jump")
+@bp.get("/search")
 @require(can_use_console)
-def jump() -> ResponseReturnValue:
-    """Open a ticket by number; "123" means HD-<this year>-000123."""
-    form = JumpForm(request.args)
-    number = tickets.normalise_number(form.number.data or "", now=utcnow())
+def search() -> ResponseReturnValue:
+    """Full-text search over every ticket the agent may see; a ticket number opens the ticket."""
+    query = (request.args.get("q") or "").strip()[:200]
+    number = tickets.normalise_number(query, now=utcnow()) if query else None
     if number is not None:
         try:
-            item = tickets.get_ticket_by_number_for(current_actor(), number)
+            found = tickets.get_ticket_by_number_for(current_actor(), number)
         except NotFound:
-            pass
+            pass  # "2314" may be an extension in the text: search for it instead
         else:
-            return redirect(url_for("console.ticket", number=item.number))
-    flash(_("チケット「%(number)s」は見つかりません。", number=(form.number.data or "")[:30]), "error")
-    return redirect(url_for("console.queue"))
+            return redirect(url_for("console.ticket", number=found.number))
+    results = search_tickets(current_actor(), query, page=request.args.get("page", 1, type=int))
+    return render_template("console/search.html", query=query, results=results,
+                           holders=tickets.holders([t.id for t in results.items]))
 
 
 @bp.get("/tickets/<number>")

@@ -1,0 +1,102 @@
+"""Japanese-aware text search over tickets.
+
+Text and queries are NFKC-normalised and lower-cased, so full-width and half-width
+forms (ＶＰＮ / VPN, ｶﾅ / カナ) match. Every whitespace-separated term must occur as a
+substring. Terms of three characters or more use the trigram index (pg_trgm on
+PostgreSQL, FTS5 trigram on SQLite); shorter terms — 障害, 印刷 — are answered by LIKE
+on the same column, because trigram indexes silently miss them.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, Select, and_, func, inspect, select, text
+from sqlalchemy.orm import joinedload
+
+from helpdesk.core.actor import Actor
+from helpdesk.core.db import db
+from helpdesk.tickets.models import Ticket
+
+MAX_TERMS = 8
+COUNT_CAP = 1000
+
+
+def normalise(*parts: str) -> str:
+    """The form text is stored and searched in."""
+    return "\n".join(unicodedata.normalize("NFKC", p).lower() for p in parts if p)
+
+
+def terms_of(query: str) -> list[str]:
+    """Distinct search terms of a query, normalised; at most ``MAX_TERMS``."""
+    seen: list[str] = []
+    for term in normalise(query).split():
+        if term not in seen:
+            seen.append(term)
+    return seen[:MAX_TERMS]
+
+
+def _like_pattern(term: str) -> str:
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+_fts_present: dict[str, bool] = {}
+
+
+def _has_fts_table() -> bool:
+    """Whether the migration could create the FTS5 table (SQLite 3.34+); asked once per database."""
+    url = str(db.engine.url)
+    if url not in _fts_present:
+        _fts_present[url] = inspect(db.engine).has_table("ticket_search")
+    return _fts_present[url]
+
+
+def term_condition(term: str) -> ColumnElement[bool]:
+    """One term as a WHERE clause that the engine can answer from its index where possible."""
+    if db.engine.dialect.name == "sqlite" and len(term) >= 3 and _has_fts_table():
+        phrase = '"' + term.replace('"', '""') + '"'
+        matching = text("SELECT rowid FROM ticket_search WHERE ticket_search MATCH :phrase").bindparams(
+            phrase=phrase
+        )
+        return Ticket.id.in_(matching)
+    # PostgreSQL uses the gin_trgm_ops index for LIKE with 3+ characters by itself.
+    return Ticket.search_text.like(_like_pattern(term), escape="\\")
+
+
+@dataclass
+class SearchPage:
+    """Search results: a page of tickets, whether more follow, and a capped count."""
+
+    items: list[Ticket]
+    page: int
+    has_next: bool
+    total: int
+    total_is_capped: bool
+    terms: list[str]
+
+
+def search_tickets(actor: Actor, query: str, *, page: int = 1, per_page: int = 50) -> SearchPage:
+    """Tickets (open or not) whose text contains every term, newest first, that the actor may see.
+
+    Confidential tickets appear only for security-cleared actors; requesters search their own.
+    """
+    terms = terms_of(query)
+    page = max(1, page)
+    if not terms:
+        return SearchPage(items=[], page=page, has_next=False, total=0, total_is_capped=False, terms=[])
+    stmt: Select[Ticket] = select(Ticket).where(and_(*(term_condition(t) for t in terms)))
+    if actor.role == "requester":
+        stmt = stmt.where(Ticket.requester_id == actor.user_id)
+    elif not actor.is_security_cleared:
+        stmt = stmt.where(Ticket.is_confidential.is_(False))
+    rows = list(db.session.scalars(
+        stmt.order_by(Ticket.created_at.desc(), Ticket.id.desc())
+        .offset((page - 1) * per_page).limit(per_page + 1)
+        .options(joinedload(Ticket.requester), joinedload(Ticket.assignee))
+    ).unique())
+    ids = stmt.with_only_columns(Ticket.id).limit(COUNT_CAP + 1).subquery()
+    total = int(db.session.scalar(select(func.count()).select_from(ids)) or 0)
+    return SearchPage(items=rows[:per_page], page=page, has_next=len(rows) > per_page,
+                      total=min(total, COUNT_CAP), total_is_capped=total > COUNT_CAP, terms=terms)
