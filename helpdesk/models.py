@@ -12,6 +12,7 @@ from helpdesk.notifications import models as notifications_models
 from helpdesk.responsibility import models as responsibility_models
 from helpdesk.sla import models as sla_models
 from helpdesk.tickets import models as tickets_models
+from helpdesk.tickets import search as tickets_search  # registers the FTS5 upkeep events
 
 ALL_MODULES = (
     accounts_models,
@@ -24,4 +25,5 @@ ALL_MODULES = (
     responsibility_models,
     sla_models,
     tickets_models,
+    tickets_search,
 )

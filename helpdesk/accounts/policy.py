@@ -18,6 +18,11 @@ def can_use_console(actor: Actor) -> bool:
     return actor.role in {"agent", "supervisor", "security"}
 
 
+def can_log_calls(actor: Actor) -> bool:
+    """The call centre takes calls and logs them for staff."""
+    return actor.role in {"agent", "supervisor"}
+
+
 def can_supervise(actor: Actor) -> bool:
     """Supervisors see every queue and the service-level figures."""
     return actor.role == "supervisor"

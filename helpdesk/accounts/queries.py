@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+import unicodedata
+
+from sqlalchemy import case, func, or_, select
+from sqlalchemy.orm import joinedload
 
 from helpdesk.accounts.models import Department, Party, PartyMembership, Role, Site, User
 from helpdesk.core.db import db
@@ -20,6 +23,12 @@ def get_user(user_id: int) -> User:
     if user is None:
         raise NotFound("user")
     return user
+
+
+def find_active_user(user_id: int) -> User | None:
+    """An active user by id, or None."""
+    user = db.session.get(User, user_id)
+    return user if user is not None and user.is_active else None
 
 
 def get_party_by_code(code: str) -> Party:
@@ -70,3 +79,45 @@ def departments_by_code() -> dict[str, Department]:
 def list_parties() -> list[Party]:
     """All parties, by code."""
     return list(db.session.scalars(select(Party).order_by(Party.code)))
+
+
+def _katakana(text: str) -> str:
+    """Hiragana to katakana, so やまだ finds the reading ヤマダ."""
+    return "".join(chr(ord(c) + 0x60) if "\u3041" <= c <= "\u3096" else c for c in text)
+
+
+def search_people(query: str, *, limit: int = 10) -> list[User]:
+    """Active people matching a caller search, best match first.
+
+    Matches extension, e-mail, name and kana (hiragana input finds katakana readings;
+    full-width digits and letters are folded). Exact extension first, then prefixes of
+    extension, kana, name and e-mail, then anything containing the text.
+    """
+    text = unicodedata.normalize("NFKC", query).strip().lower().replace(" ", "").replace("\u3000", "")
+    if not text:
+        return []
+    kana = _katakana(text)
+    pattern = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    kana_pattern = kana.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    full_name = User.family_name + User.given_name
+    full_kana = User.family_kana + User.given_kana
+    rank = case(
+        (User.extension == text, 0),
+        (User.extension.like(f"{pattern}%", escape="\\"), 1),
+        (full_kana.like(f"{kana_pattern}%", escape="\\"), 2),
+        (full_name.like(f"{pattern}%", escape="\\"), 3),
+        (func.lower(User.email).like(f"{pattern}%", escape="\\"), 4),
+        else_=5,
+    )
+    contains = or_(
+        User.extension.like(f"%{pattern}%", escape="\\"),
+        full_kana.like(f"%{kana_pattern}%", escape="\\"),
+        full_name.like(f"%{pattern}%", escape="\\"),
+        func.lower(User.email).like(f"%{pattern}%", escape="\\"),
+    )
+    stmt = (
+        select(User).where(User.is_active.is_(True), contains)
+        .order_by(rank, User.family_kana, User.given_kana, User.id).limit(limit)
+        .options(joinedload(User.site), joinedload(User.department))
+    )
+    return list(db.session.scalars(stmt).unique())

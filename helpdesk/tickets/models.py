@@ -83,6 +83,8 @@ class Ticket(Model):
     resolved_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
     reopened_count: Mapped[int] = mapped_column(default=0)
+    #: Resolved while the requester was still on the first call (first-contact resolution).
+    is_first_contact_resolution: Mapped[bool] = mapped_column(Boolean, default=False)
     #: Set when an agent chose the priority instead of impact × urgency.
     is_priority_overridden: Mapped[bool] = mapped_column(Boolean, default=False)
     resolution_code: Mapped[ResolutionCode | None] = mapped_column(str_enum(ResolutionCode))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Select, and_, func, inspect, select, text
+from sqlalchemy import ColumnElement, Connection, Select, and_, event, func, inspect, select, text
 from sqlalchemy.orm import joinedload
 
 from helpdesk.core.actor import Actor
@@ -45,12 +45,36 @@ def _like_pattern(term: str) -> str:
 _fts_present: dict[str, bool] = {}
 
 
-def _has_fts_table() -> bool:
+def _has_fts_table(connection: Connection | None = None) -> bool:
     """Whether the migration could create the FTS5 table (SQLite 3.34+); asked once per database."""
-    url = str(db.engine.url)
+    bind = connection if connection is not None else db.engine
+    url = str(bind.engine.url)
     if url not in _fts_present:
-        _fts_present[url] = inspect(db.engine).has_table("ticket_search")
+        _fts_present[url] = inspect(bind).has_table("ticket_search")
     return _fts_present[url]
+
+
+def _fts_applies(connection: Connection) -> bool:
+    return connection.dialect.name == "sqlite" and _has_fts_table(connection)
+
+
+@event.listens_for(Ticket, "after_insert")
+@event.listens_for(Ticket, "after_update")
+def _index_ticket(_mapper: object, connection: Connection, ticket: Ticket) -> None:
+    """Keep SQLite's FTS5 copy of ``search_text`` in step, in the same transaction."""
+    if not _fts_applies(connection):
+        return
+    if not inspect(ticket).attrs.search_text.history.has_changes():
+        return
+    connection.execute(text("DELETE FROM ticket_search WHERE rowid = :id"), {"id": ticket.id})
+    connection.execute(text("INSERT INTO ticket_search(rowid, search_text) VALUES (:id, :text)"),
+                       {"id": ticket.id, "text": ticket.search_text})
+
+
+@event.listens_for(Ticket, "after_delete")
+def _unindex_ticket(_mapper: object, connection: Connection, ticket: Ticket) -> None:
+    if _fts_applies(connection):
+        connection.execute(text("DELETE FROM ticket_search WHERE rowid = :id"), {"id": ticket.id})
 
 
 def term_condition(term: str) -> ColumnElement[bool]:

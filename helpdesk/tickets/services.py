@@ -401,6 +401,14 @@ def change_status(
     return ticket
 
 
+def get_for_update(ticket_id: int) -> Ticket:
+    """The ticket, locked for the rest of the caller's unit of work.
+
+    :raises NotFound: no such ticket.
+    """
+    return _get_for_update(ticket_id)
+
+
 def _get_for_update(ticket_id: int) -> Ticket:
     ticket = db.session.scalar(select(Ticket).where(Ticket.id == ticket_id).with_for_update())
     if ticket is None:

@@ -124,3 +124,26 @@ def test_fault_from_filing_to_rated_closure(
     expect(staff.get_by_text("評価: 5 / 5")).to_be_visible()
     expect(staff.get_by_text("完了", exact=True)).to_be_visible()
     staff.screenshot(path=str(screenshot_dir / "portal-closed-rated.png"), full_page=True)
+
+
+def test_agent_logs_a_call_for_an_existing_caller(
+    page: Page, live_server: str, make_user: MakeUser, make_ticket: MakeTicket, screenshot_dir: Path
+) -> None:
+    caller = make_user(family_name="髙橋", given_name="花子", extension="2314")
+    make_ticket(requester=caller, subject="共有フォルダの権限申請")
+    agent = make_user(Role.AGENT)
+    _sign_in(page, live_server, agent.email)
+    page.get_by_role("link", name="電話受付").click()
+    page.get_by_label("氏名・よみがな・内線番号・メールアドレス").press_sequentially("231")
+    page.get_by_role("link", name=re.compile("髙橋 花子")).click()  # found while typing, no submit
+    expect(page.get_by_text("共有フォルダの権限申請", exact=True)).to_be_visible()
+    expect(page.get_by_label("通話時間（分:秒）")).not_to_have_value("0:00", timeout=5000)  # the timer runs
+    page.get_by_label("通話の要点").fill("印刷の向きが変わらないとの問い合わせ。プリンタのプロパティを案内。")
+    page.get_by_label("件名（新規チケット）").fill("印刷の向きを横にしたい")
+    page.get_by_label("通話中に解決した（一次解決）").check()
+    page.get_by_label("解決内容（依頼者に表示されます）").fill("プリンタのプロパティで横向きを選ぶ手順を案内")
+    page.screenshot(path=str(screenshot_dir / "console-phone.png"), full_page=True)
+    page.get_by_role("button", name="通話を記録する").click()
+    expect(page.get_by_text(re.compile("通話を HD-\\d{4}-\\d{6} に記録しました。"))).to_be_visible()
+    expect(page.locator(".badges")).to_contain_text("完了")
+    expect(page.get_by_text("通話記録")).to_be_visible()

@@ -6,7 +6,7 @@ Create Date: 2026-11-28 15:35:00
 
 Japanese has no spaces between words, so search matches substrings: pg_trgm on
 PostgreSQL (the database must not use the C ctype, or Japanese yields no trigrams) and
-FTS5's trigram tokenizer on SQLite (3.34+). Queries shorter than three characters
+an FTS5 trigram table on SQLite (3.34+), kept in step by the application. Queries shorter than three characters
 fall back to LIKE on the column itself, which both engines answer correctly.
 """
 import unicodedata
@@ -44,20 +44,13 @@ def upgrade():
         op.execute('CREATE INDEX ix_tickets_search_trgm ON tickets USING gin (search_text gin_trgm_ops)')
     else:
         try:
-            op.execute("CREATE VIRTUAL TABLE ticket_search USING fts5(search_text, content='tickets', "
-                       "content_rowid='id', tokenize='trigram')")
+            # A standalone FTS5 table (not external content, no triggers): the application
+            # keeps it in step (helpdesk.tickets.search), so SQLite's table rebuilds in
+            # later batch migrations cannot silently disconnect it.
+            op.execute("CREATE VIRTUAL TABLE ticket_search USING fts5(search_text, tokenize='trigram')")
         except sa.exc.OperationalError:
             return  # SQLite older than 3.34: search uses LIKE only
-        op.execute("INSERT INTO ticket_search(ticket_search) VALUES ('rebuild')")
-        op.execute("CREATE TRIGGER ticket_search_ai AFTER INSERT ON tickets BEGIN "
-                   "INSERT INTO ticket_search(rowid, search_text) VALUES (new.id, new.search_text); END")
-        op.execute("CREATE TRIGGER ticket_search_ad AFTER DELETE ON tickets BEGIN "
-                   "INSERT INTO ticket_search(ticket_search, rowid, search_text) "
-                   "VALUES ('delete', old.id, old.search_text); END")
-        op.execute("CREATE TRIGGER ticket_search_au AFTER UPDATE OF search_text ON tickets BEGIN "
-                   "INSERT INTO ticket_search(ticket_search, rowid, search_text) "
-                   "VALUES ('delete', old.id, old.search_text); "
-                   "INSERT INTO ticket_search(rowid, search_text) VALUES (new.id, new.search_text); END")
+        op.execute("INSERT INTO ticket_search(rowid, search_text) SELECT id, search_text FROM tickets")
 
 
 def downgrade():
@@ -65,8 +58,6 @@ def downgrade():
     if bind.dialect.name == 'postgresql':
         op.execute('DROP INDEX IF EXISTS ix_tickets_search_trgm')
     else:
-        for trigger in ('ticket_search_ai', 'ticket_search_ad', 'ticket_search_au'):
-            op.execute(f'DROP TRIGGER IF EXISTS {trigger}')
         op.execute('DROP TABLE IF EXISTS ticket_search')
     with op.batch_alter_table('tickets', schema=None) as batch_op:
         batch_op.drop_column('search_text')

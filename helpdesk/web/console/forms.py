@@ -5,14 +5,18 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
     HiddenField,
     IntegerField,
     MultipleFileField,
+    RadioField,
     SelectField,
+    StringField,
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from helpdesk.tickets.services import BODY_MAX
 
@@ -112,3 +116,31 @@ class QueueFilterForm(FlaskForm):  # type: ignore[misc]
         SelectChoice("priority", _l("優先度の高い順")), SelectChoice("oldest", _l("古い順")),
         SelectChoice("newest", _l("新しい順")), SelectChoice("updated", _l("更新の新しい順")),
     ])
+
+
+class PhoneCallForm(FlaskForm):  # type: ignore[misc]
+    """One call: who, when, how long, what was said, and where it goes."""
+
+    caller_id = IntegerField(validators=[DataRequired(message=_l("発信者を選んでください。"))])
+    direction = RadioField(_l("通話"), default="inbound", choices=[
+        SelectChoice("inbound", _l("着信")), SelectChoice("outbound", _l("発信（折り返し）")),
+    ])
+    started_at = DateTimeLocalField(_l("通話開始"), format="%Y-%m-%dT%H:%M",
+                                    validators=[DataRequired(message=_l("通話開始時刻を入力してください。"))])
+    duration = StringField(_l("通話時間（分:秒）"), default="0:00", validators=[
+        DataRequired(message=_l("通話時間を入力してください。")),
+        Regexp(r"^\d{1,3}:[0-5]\d$", message=_l("通話時間は 分:秒 の形（例 4:05）で入力してください。")),
+    ])
+    summary = TextAreaField(_l("通話の要点"), validators=[
+        DataRequired(message=_l("通話の要点を入力してください。")), Length(max=BODY_MAX),
+    ])
+    target = RadioField(_l("記録先"), default="new", choices=[], validate_choice=True)
+    type = SelectField(_l("種別"), choices=TYPE_CHOICES)
+    impact = SelectField(_l("影響範囲"), choices=IMPACT_CHOICES, default="person")
+    urgency = SelectField(_l("緊急度"), choices=URGENCY_CHOICES, default="medium")
+    service = SelectField(_l("サービス"), choices=[], validate_choice=True)
+    subject = StringField(_l("件名（新規チケット）"), validators=[Length(max=200)])
+    resolved = BooleanField(_l("通話中に解決した（一次解決）"))
+    resolution_code = SelectField(_l("解決区分"), choices=RESOLUTION_CHOICES)
+    resolution_summary = TextAreaField(_l("解決内容（依頼者に表示されます）"),
+                                       validators=[Length(max=BODY_MAX)])

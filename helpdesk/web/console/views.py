@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -9,11 +10,12 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
 
-from helpdesk.accounts.policy import can_use_console
+from helpdesk.accounts import queries as account_queries
+from helpdesk.accounts.policy import can_log_calls, can_use_console
 from helpdesk.core.errors import NotFound, ValidationFailed
-from helpdesk.core.time import utcnow
+from helpdesk.core.time import TOKYO, utcnow
+from helpdesk.tickets import calls, queues
 from helpdesk.tickets import queries as tickets
-from helpdesk.tickets import queues
 from helpdesk.tickets import services as ticket_services
 from helpdesk.tickets.models import Ticket
 from helpdesk.tickets.search import search_tickets
@@ -34,6 +36,7 @@ from helpdesk.web.console.forms import (
     AssignForm,
     FieldsForm,
     MessageForm,
+    PhoneCallForm,
     QueueFilterForm,
     ResolveForm,
     StatusForm,
@@ -200,6 +203,84 @@ def attachment(number: str, attachment_id: int) -> ResponseReturnValue:
     """Download any file of a ticket the agent may see."""
     item = tickets.get_ticket_by_number_for(current_actor(), number)
     return download(tickets.get_attachment(item, attachment_id, public_only=False))
+
+
+@bp.get("/phone")
+@require(can_log_calls)
+def phone() -> ResponseReturnValue:
+    """Phone intake: find the caller, see their tickets, log the call."""
+    query = (request.args.get("q") or "").strip()[:100]
+    caller_id = request.args.get("caller", type=int)
+    caller = account_queries.find_active_user(caller_id) if caller_id else None
+    form = PhoneCallForm(formdata=None, caller_id=caller.id if caller else None,
+                         started_at=utcnow().astimezone(TOKYO).replace(tzinfo=None, second=0, microsecond=0))
+    return _phone_page(form, query=query, caller=caller)
+
+
+@bp.get("/phone/callers")
+@require(can_log_calls)
+def phone_callers() -> ResponseReturnValue:
+    """The caller search results alone, for the incremental search on the phone page."""
+    query = (request.args.get("q") or "").strip()[:100]
+    return render_template("console/_callers.html", query=query,
+                           people=account_queries.search_people(query) if query else [])
+
+
+@bp.post("/phone")
+@require(can_log_calls)
+def log_call() -> ResponseReturnValue:
+    """Record the call as a new phone ticket or on one of the caller's tickets."""
+    form = PhoneCallForm()
+    caller = account_queries.find_active_user(form.caller_id.data) if form.caller_id.data else None
+    _phone_choices(form, caller)
+    if caller is None or not form.validate_on_submit():
+        return _phone_page(form, caller=caller, status=422)
+    minutes, seconds = (int(part) for part in form.duration.data.split(":"))
+    started = form.started_at.data.replace(tzinfo=TOKYO).astimezone(UTC)
+    call = calls.Call(direction=form.direction.data, started_at=started,
+                      duration_seconds=minutes * 60 + seconds, summary=form.summary.data)
+    new_ticket = None
+    if form.target.data == "new":
+        subject = form.subject.data or form.summary.data.strip().splitlines()[0][:80]
+        new_ticket = ticket_services.NewTicket(
+            type=TicketType(form.type.data), subject=subject, description=form.summary.data,
+            impact=Impact(form.impact.data), urgency=Urgency(form.urgency.data),
+            service_code=form.service.data or None,
+        )
+    try:
+        item = calls.log_call(
+            caller.id, call, actor=current_actor(), now=utcnow(), new_ticket=new_ticket,
+            ticket_id=None if new_ticket else int(form.target.data),
+            resolved_in_call=ResolutionCode(form.resolution_code.data) if form.resolved.data else None,
+            resolution_summary=form.resolution_summary.data or "",
+        )
+    except ValidationFailed as exc:
+        _field_errors(form, exc)
+        return _phone_page(form, caller=caller, status=422)
+    flash(_("通話を %(number)s に記録しました。", number=item.number), "success")
+    return redirect(url_for("console.ticket", number=item.number))
+
+
+def _phone_page(form: PhoneCallForm, *, caller: Any = None, query: str = "",
+                status: int = 200) -> ResponseReturnValue:
+    _phone_choices(form, caller)
+    return render_template(
+        "console/phone.html", form=form, caller=caller, query=query,
+        people=account_queries.search_people(query) if query else [],
+        open_tickets=tickets.list_other_tickets_of(caller.id, exclude_id=0, limit=10) if caller else [],
+    ), status
+
+
+def _phone_choices(form: PhoneCallForm, caller: Any) -> None:
+    locale = select_locale()
+    form.service.choices = [SelectChoice("", "—")] + [
+        SelectChoice(s.code, s.display_name(locale)) for s in tickets.list_services()
+    ]
+    choices = [SelectChoice("new", _("新しいチケットとして記録"))]
+    if caller is not None:
+        choices += [SelectChoice(str(t.id), f"{t.number} {t.subject}")
+                    for t in tickets.list_other_tickets_of(caller.id, exclude_id=0, limit=10) if t.is_open]
+    form.target.choices = choices
 
 
 def _workspace(item: Ticket, *, status: int = 200, stale: list[Any] | None = None,
