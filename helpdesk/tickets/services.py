@@ -7,8 +7,9 @@ ledger in step, writes the audit event and emits outbox work in the same commit.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -22,6 +23,7 @@ from helpdesk.core.actor import Actor
 from helpdesk.core.db import db, is_postgresql, unit_of_work
 from helpdesk.core.errors import (
     Conflict,
+    DomainError,
     InvalidTransition,
     NotFound,
     PermissionDenied,
@@ -593,3 +595,49 @@ def _classification(ticket: Ticket) -> dict[str, object]:
         "priority": ticket.priority.value, "priority_overridden": ticket.is_priority_overridden,
         "service_id": ticket.service_id, "site_id": ticket.site_id,
     }
+
+
+# --- bulk changes ---------------------------------------------------------------------------
+
+
+class BulkAction(StrEnum):
+    """What a bulk change does to each selected ticket."""
+
+    ASSIGN = "assign"
+    STATUS = "status"
+    PRIORITY = "priority"
+
+
+@dataclass
+class BulkReport:
+    """Per-ticket outcome of a bulk change: numbers that changed, and why others did not."""
+
+    succeeded: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+
+
+def bulk_change(
+    ticket_ids: Sequence[int], action: BulkAction, value: str, *, actor: Actor, now: datetime
+) -> BulkReport:
+    """Apply one change to many tickets, each in its own transaction with its own audit event.
+
+    A ticket that cannot take the change (not visible, not workable, the state table
+    refuses) is reported with the reason and does not stop the others.
+    """
+    report = BulkReport()
+    for ticket_id in dict.fromkeys(ticket_ids):
+        number = db.session.scalar(select(Ticket.number).where(Ticket.id == ticket_id)) or str(ticket_id)
+        try:
+            if action is BulkAction.ASSIGN:
+                assign(ticket_id, int(value) if value else None, actor=actor, now=now)
+            elif action is BulkAction.STATUS:
+                change_status(ticket_id, TicketStatus(value), actor=actor, now=now, reason="bulk")
+            else:
+                update_fields(ticket_id, FieldChanges(priority=Priority(value)), actor=actor, now=now)
+        except (DomainError, ValueError) as exc:
+            db.session.rollback()
+            reason = str(exc.message) if isinstance(exc, DomainError) else str(_l("値が正しくありません。"))
+            report.failed.append((number if not isinstance(exc, NotFound) else str(ticket_id), reason))
+        else:
+            report.succeeded.append(number)
+    return report

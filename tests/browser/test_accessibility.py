@@ -18,8 +18,11 @@ SERIOUS = {"serious", "critical"}
 
 def _serious(page: Page) -> list[str]:
     results: Any = Axe().run(page)
-    return [f"{v['id']}: {v['help']} ({len(v['nodes'])} nodes)"
-            for v in results.response["violations"] if v.get("impact") in SERIOUS]
+    return [
+        f"{v['id']}: {v['help']} ({len(v['nodes'])} nodes)"
+        for v in results.response["violations"]
+        if v.get("impact") in SERIOUS
+    ]
 
 
 def test_portal_new_ticket_page(page: Page, live_server: str, make_user: MakeUser) -> None:

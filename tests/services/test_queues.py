@@ -96,3 +96,35 @@ def test_ticket_numbers_are_recognised_in_many_spellings(db: Any) -> None:
     assert queries.normalise_number("１２３", now=now) == "HD-2026-000123"  # full-width digits
     assert queries.normalise_number("HD-2025-7", now=now) == "HD-2025-000007"
     assert queries.normalise_number("印刷できない", now=now) is None
+
+
+def test_bulk_change_reports_each_ticket_and_audits_each_once(
+    make_ticket: MakeTicket, make_user: MakeUser, db: Any
+) -> None:
+    from sqlalchemy import select
+
+    from helpdesk.audit.models import AuditEvent
+
+    agent = make_user(Role.AGENT)
+    actor = actor_of(agent)
+    ok1, ok2 = make_ticket(), make_ticket()
+    secret = make_ticket(type=TicketType.SECURITY)
+    resolved = make_ticket()
+    tickets.change_status(resolved.id, TicketStatus.RESOLVED, actor=actor, now=T0)
+    report = tickets.bulk_change(
+        [ok1.id, ok2.id, secret.id, resolved.id], tickets.BulkAction.STATUS, "pending", actor=actor, now=T0
+    )
+    assert report.succeeded == [ok1.number, ok2.number]
+    assert [number for number, _ in report.failed] == [str(secret.id), resolved.number]  # no number leaks
+    events = db.session.scalars(
+        select(AuditEvent).where(
+            AuditEvent.action == "ticket.status_changed", AuditEvent.data["to"].as_string() == "pending"
+        )
+    ).all()
+    assert len(events) == 2
+    assigned = tickets.bulk_change(
+        [ok1.id, ok2.id], tickets.BulkAction.ASSIGN, str(agent.id), actor=actor, now=T0
+    )
+    assert len(assigned.succeeded) == 2
+    bad = tickets.bulk_change([ok1.id], tickets.BulkAction.PRIORITY, "P9", actor=actor, now=T0)
+    assert bad.failed == [(ok1.number, "値が正しくありません。")]

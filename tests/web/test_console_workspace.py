@@ -162,3 +162,25 @@ def test_bell_counts_unread_notifications_until_read(
     assert f"{ticket.number} を受け付けました。" in page
     staff.post("/notifications/read", data={"csrf_token": csrf_token(staff, "/notifications")})
     assert 'class="count"' not in staff.get("/portal/").get_data(as_text=True)
+
+
+def test_bulk_assign_from_the_queue(
+    app: Flask, make_user: MakeUser, make_ticket: MakeTicket, login_as: LoginAs, db: Any
+) -> None:
+    first, second = make_ticket(), make_ticket()
+    agent = make_user(Role.AGENT)
+    desk = login_as(app.test_client(), agent)
+    token = csrf_token(desk, "/console/")
+    response = desk.post(
+        "/console/bulk",
+        data={
+            "csrf_token": token,
+            "ticket": [str(first.id), str(second.id)],
+            "action": "assign",
+            "assign_value": str(agent.id),
+        },
+    )
+    assert response.status_code == 200
+    assert "2件を変更しました。0件は変更できませんでした。" in response.get_data(as_text=True)
+    db.session.refresh(first)
+    assert first.assignee_id == agent.id

@@ -49,6 +49,7 @@ MATRIX: dict[str, tuple[str, str, set[str]]] = {
     "console.phone": ("GET", "/console/phone?q=山田", WORKERS),
     "console.phone_callers": ("GET", "/console/phone/callers?q=やまだ", WORKERS),
     "console.log_call": ("POST", "/console/phone", WORKERS),
+    "console.bulk": ("POST", "/console/bulk", WORKERS),
     # The security team reads every ticket but works only confidential ones.
     "console.add_message": ("POST", "/console/tickets/{own}/messages/internal_note", WORKERS),
     "console.assign": ("POST", "/console/tickets/{own}/assign", WORKERS),

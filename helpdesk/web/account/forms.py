@@ -45,6 +45,3 @@ class PasswordChangeForm(FlaskForm):  # type: ignore[misc]
         DataRequired(message=_l("確認のためもう一度入力してください。")),
     ])
 
-
-class MarkReadForm(FlaskForm):  # type: ignore[misc]
-    """"Mark all as read": only the CSRF token."""

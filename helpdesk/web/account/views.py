@@ -13,8 +13,9 @@ from helpdesk.core.time import utcnow
 from helpdesk.extensions import limiter
 from helpdesk.notifications import queries as notification_queries
 from helpdesk.notifications import services as notification_services
-from helpdesk.web.account.forms import LocaleForm, LoginForm, MarkReadForm, PasswordChangeForm
+from helpdesk.web.account.forms import LocaleForm, LoginForm, PasswordChangeForm
 from helpdesk.web.common.auth import current_actor, current_db_user, require, start_session
+from helpdesk.web.common.forms import CsrfForm
 from helpdesk.web.common.navigation import home_url, safe_next, ticket_endpoint
 
 bp = Blueprint("account", __name__)
@@ -128,7 +129,7 @@ def notifications() -> ResponseReturnValue:
     actor = current_actor()
     assert actor.user_id is not None
     items = notification_queries.list_recent(actor.user_id, limit=100)
-    return render_template("account/notifications.html", items=items, form=MarkReadForm(),
+    return render_template("account/notifications.html", items=items, form=CsrfForm(),
                            ticket_endpoint=ticket_endpoint(actor))
 
 
@@ -138,6 +139,6 @@ def mark_notifications_read() -> ResponseReturnValue:
     """Mark every notification as read."""
     actor = current_actor()
     assert actor.user_id is not None
-    if MarkReadForm().validate_on_submit():
+    if CsrfForm().validate_on_submit():
         notification_services.mark_read(actor.user_id, now=utcnow())
     return redirect(url_for("account.notifications"))

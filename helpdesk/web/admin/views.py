@@ -10,8 +10,8 @@ from helpdesk.accounts import queries as account_queries
 from helpdesk.accounts import services as accounts
 from helpdesk.accounts.policy import can_administer
 from helpdesk.core.time import utcnow
-from helpdesk.web.admin.forms import ConfirmForm
 from helpdesk.web.common.auth import current_actor, require
+from helpdesk.web.common.forms import CsrfForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 PER_PAGE = 50
@@ -25,14 +25,14 @@ def users() -> ResponseReturnValue:
     rows = account_queries.list_users(offset=(page - 1) * PER_PAGE, limit=PER_PAGE)
     total = account_queries.count_users()
     return render_template("admin/users.html", users=rows, page=page,
-                           pages=max(1, -(-total // PER_PAGE)), total=total, form=ConfirmForm())
+                           pages=max(1, -(-total // PER_PAGE)), total=total, form=CsrfForm())
 
 
 @bp.post("/users/<int:user_id>/deactivate")
 @require(can_administer)
 def deactivate(user_id: int) -> ResponseReturnValue:
     """Deactivate an account; its sessions end at once."""
-    ConfirmForm().validate_or_400()
+    CsrfForm().validate_or_400()
     ended = accounts.deactivate_user(user_id, actor=current_actor(), now=utcnow())
     flash(_("アカウントを無効にしました（終了したセッション: %(n)d）。", n=ended), "success")
     return redirect(url_for("admin.users"))
@@ -42,7 +42,7 @@ def deactivate(user_id: int) -> ResponseReturnValue:
 @require(can_administer)
 def reactivate(user_id: int) -> ResponseReturnValue:
     """Let a deactivated account sign in again."""
-    ConfirmForm().validate_or_400()
+    CsrfForm().validate_or_400()
     accounts.reactivate_user(user_id, actor=current_actor(), now=utcnow())
     flash(_("アカウントを有効にしました。"), "success")
     return redirect(url_for("admin.users"))

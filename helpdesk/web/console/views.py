@@ -31,7 +31,9 @@ from helpdesk.tickets.states import (
 )
 from helpdesk.web.common.auth import current_actor, require
 from helpdesk.web.common.files import attachment_limits, download, uploads_from
+from helpdesk.web.common.forms import CsrfForm
 from helpdesk.web.common.i18n import select_locale
+from helpdesk.web.common.navigation import safe_next
 from helpdesk.web.console.forms import (
     AssignForm,
     FieldsForm,
@@ -68,11 +70,29 @@ def queue() -> ResponseReturnValue:
     page = queues.list_queue(actor, request.args.get("view", "open"), filters,
                              page=request.args.get("page", 1, type=int))
     return render_template(
-        "console/queue.html", page=page, form=form,
+        "console/queue.html", page=page, form=form, bulk_form=CsrfForm(),
+        staff=tickets.list_desk_staff(),
         views=queues.QUEUE_VIEWS, counts=queues.count_views(actor),
         holders=tickets.holders([t.id for t in page.items]),
         args={k: v for k, v in request.args.items() if k != "page"},
     )
+
+
+@bp.post("/bulk")
+@require(can_log_calls)
+def bulk() -> ResponseReturnValue:
+    """Assign, move or reprioritise the selected tickets; each is reported on its own."""
+    CsrfForm().validate_or_400()
+    ids = [int(v) for v in request.form.getlist("ticket") if v.isdigit()]
+    action = request.form.get("action", "")
+    if not ids or action not in {a.value for a in ticket_services.BulkAction}:
+        flash(_("チケットと操作を選んでください。"), "error")
+        return redirect(request.form.get("back") or url_for("console.queue"))
+    value = request.form.get(f"{action}_value", "")
+    report = ticket_services.bulk_change(ids, ticket_services.BulkAction(action), value,
+                                         actor=current_actor(), now=utcnow())
+    return render_template("console/bulk_result.html", report=report,
+                           back=safe_next(request.form.get("back")) or url_for("console.queue"))
 
 
 @bp.get("/search")

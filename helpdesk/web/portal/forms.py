@@ -80,10 +80,6 @@ class ReopenForm(FlaskForm):  # type: ignore[misc]
     ])
 
 
-class ConfirmForm(FlaskForm):  # type: ignore[misc]
-    """"It is solved": only the CSRF token."""
-
-
 RATING_CHOICES = [SelectChoice(str(n), label) for n, label in (
     (5, _l("5 とても満足")), (4, _l("4 満足")), (3, _l("3 ふつう")), (2, _l("2 不満")),
     (1, _l("1 とても不満")),

@@ -20,7 +20,8 @@ from helpdesk.tickets.models import Ticket
 from helpdesk.tickets.states import Channel, Impact, MessageKind, TicketType, Urgency
 from helpdesk.web.common.auth import current_actor, require
 from helpdesk.web.common.files import attachment_limits, download, uploads_from
-from helpdesk.web.portal.forms import ConfirmForm, NewTicketForm, RatingForm, ReopenForm, ReplyForm
+from helpdesk.web.common.forms import CsrfForm
+from helpdesk.web.portal.forms import NewTicketForm, RatingForm, ReopenForm, ReplyForm
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
 
@@ -110,7 +111,7 @@ def reply(number: str) -> ResponseReturnValue:
 def confirm(number: str) -> ResponseReturnValue:
     """"It is solved": the ticket closes and a rating is asked for."""
     item = tickets.get_requester_ticket(current_actor(), number)
-    if not ConfirmForm().validate_on_submit():
+    if not CsrfForm().validate_on_submit():
         return _ticket_page(item, status=400)
     ticket_services.confirm_resolution(item.id, actor=current_actor(), now=utcnow())
     flash(_("ご確認ありがとうございました。このお問い合わせは完了しました。"), "success")
@@ -161,7 +162,7 @@ def _ticket_page(item: Ticket, *, status: int = 200, stale: bool = False,
         "portal/ticket.html", ticket=item, timeline=tickets.timeline(item.id, include_internal=False),
         files=tickets.list_attachments(item.id, public_only=True),
         submitted=request.args.get("submitted") == "1", stale=stale, reply_form=reply_form,
-        reopen_form=forms.get("reopen_form") or ReopenForm(), confirm_form=ConfirmForm(),
+        reopen_form=forms.get("reopen_form") or ReopenForm(), confirm_form=CsrfForm(),
         rating_form=forms.get("rating_form") or RatingForm(),
     ), status
 

@@ -1,4 +1,4 @@
-"""Forms of the admin pages."""
+"""Form pieces every front door shares."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from flask_wtf import FlaskForm
 from werkzeug.exceptions import BadRequest
 
 
-class ConfirmForm(FlaskForm):  # type: ignore[misc]
-    """A button that only needs the CSRF token."""
+class CsrfForm(FlaskForm):  # type: ignore[misc]
+    """A button that needs nothing but the CSRF token (confirm, mark read, bulk change …)."""
 
     def validate_or_400(self) -> None:
         """:raises BadRequest: the token is missing or wrong."""
