@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Boolean,
     CheckConstraint,
@@ -120,6 +121,20 @@ class Ticket(Model):
     def is_open(self) -> bool:
         """True until resolved or closed."""
         return self.status in (TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.PENDING)
+
+
+class SavedView(Model):
+    """An agent's own named queue filter (view, filters and sort as query parameters)."""
+
+    __tablename__ = "saved_views"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(60))
+    #: Only the keys of ``helpdesk.tickets.queues.FILTER_KEYS``, as strings.
+    params: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime]
+
+    __table_args__ = (UniqueConstraint("user_id", "name"),)
 
 
 class Message(Model):

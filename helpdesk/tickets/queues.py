@@ -8,8 +8,9 @@ tickets.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -17,10 +18,12 @@ from sqlalchemy import ColumnElement, Select, and_, func, select, true
 from sqlalchemy.orm import joinedload
 
 from helpdesk.accounts.models import Party, PartyKind
+from helpdesk.audit import services as audit
 from helpdesk.core.actor import Actor
-from helpdesk.core.db import db
+from helpdesk.core.db import db, unit_of_work
+from helpdesk.core.errors import NotFound, ValidationFailed
 from helpdesk.responsibility.models import ResponsibilitySegment
-from helpdesk.tickets.models import Service, Ticket
+from helpdesk.tickets.models import SavedView, Service, Ticket
 from helpdesk.tickets.states import (
     OPEN_STATUSES,
     Channel,
@@ -156,3 +159,57 @@ def count_views(actor: Actor) -> dict[str, int]:
         stmt = _base(actor, view, QueueFilters()).with_only_columns(Ticket.id).limit(COUNT_CAP + 1)
         result[key] = int(db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
     return result
+
+
+#: Query parameters a saved view may carry; anything else is dropped.
+FILTER_KEYS = ("view", "type", "priority", "status", "channel", "service", "site", "assignee", "sort")
+SAVED_VIEWS_PER_USER = 30
+
+
+def list_saved_views(user_id: int) -> list[SavedView]:
+    """A person's saved views, by name."""
+    stmt = select(SavedView).where(SavedView.user_id == user_id).order_by(SavedView.name)
+    return list(db.session.scalars(stmt))
+
+
+def save_view(name: str, params: Mapping[str, str], *, actor: Actor, now: datetime) -> SavedView:
+    """Save (or overwrite) a named queue filter of one's own; audited.
+
+    :raises ValidationFailed: empty or over-long name, nothing to save, or too many views.
+    """
+    name = name.strip()
+    kept = {k: str(v)[:60] for k, v in params.items() if k in FILTER_KEYS and v}
+    if not name or len(name) > 60:
+        raise ValidationFailed(_l("名前を60文字以内で入力してください。"),
+                               fields={"name": _l("1〜60文字です。")})
+    if actor.user_id is None:
+        raise ValidationFailed(_l("保存できません。"))
+    with unit_of_work() as session:
+        view = session.scalar(select(SavedView).where(SavedView.user_id == actor.user_id,
+                                                      SavedView.name == name))
+        if view is None:
+            if len(list_saved_views(actor.user_id)) >= SAVED_VIEWS_PER_USER:
+                raise ValidationFailed(_l("保存できるビューは%(n)d個までです。", n=SAVED_VIEWS_PER_USER))
+            view = SavedView(user_id=actor.user_id, name=name, params=kept, created_at=now)
+            session.add(view)
+        else:
+            view.params = kept
+        session.flush()
+        audit.record(actor, "queue.view_saved", subject_type="saved_view", subject_id=view.id, now=now,
+                     data={"name": name, "params": kept})
+    return view
+
+
+def delete_view(view_id: int, *, actor: Actor, now: datetime) -> None:
+    """Delete one of one's own saved views; idempotent.
+
+    :raises NotFound: it belongs to someone else.
+    """
+    with unit_of_work() as session:
+        view = session.get(SavedView, view_id)
+        if view is None:
+            return
+        if view.user_id != actor.user_id:
+            raise NotFound("saved view")
+        session.delete(view)
+        audit.record(actor, "queue.view_deleted", subject_type="saved_view", subject_id=view_id, now=now)

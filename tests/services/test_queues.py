@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+
 from helpdesk.accounts.models import Role
 from helpdesk.tickets import queries, queues
 from helpdesk.tickets import services as tickets
@@ -128,3 +130,23 @@ def test_bulk_change_reports_each_ticket_and_audits_each_once(
     assert len(assigned.succeeded) == 2
     bad = tickets.bulk_change([ok1.id], tickets.BulkAction.PRIORITY, "P9", actor=actor, now=T0)
     assert bad.failed == [(ok1.number, "値が正しくありません。")]
+
+
+def test_saved_views_are_personal_and_keep_only_filter_keys(make_user: MakeUser) -> None:
+    from helpdesk.core.errors import NotFound, ValidationFailed
+
+    alice, bob = actor_of(make_user(Role.AGENT)), actor_of(make_user(Role.AGENT))
+    view = queues.save_view(
+        "本省の障害", {"view": "open", "type": "fault", "site": "1", "evil": "x"}, actor=alice, now=T0
+    )
+    assert view.params == {"view": "open", "type": "fault", "site": "1"}
+    again = queues.save_view("本省の障害", {"view": "mine"}, actor=alice, now=T0)
+    assert again.id == view.id  # same name overwrites
+    assert [v.name for v in queues.list_saved_views(alice.user_id or 0)] == ["本省の障害"]
+    assert queues.list_saved_views(bob.user_id or 0) == []
+    with pytest.raises(NotFound):
+        queues.delete_view(view.id, actor=bob, now=T0)
+    with pytest.raises(ValidationFailed):
+        queues.save_view("  ", {"view": "open"}, actor=alice, now=T0)
+    queues.delete_view(view.id, actor=alice, now=T0)
+    assert queues.list_saved_views(alice.user_id or 0) == []

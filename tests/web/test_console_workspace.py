@@ -184,3 +184,21 @@ def test_bulk_assign_from_the_queue(
     assert "2件を変更しました。0件は変更できませんでした。" in response.get_data(as_text=True)
     db.session.refresh(first)
     assert first.assignee_id == agent.id
+
+
+def test_agent_saves_and_reopens_a_view(
+    app: Flask, make_user: MakeUser, make_ticket: MakeTicket, login_as: LoginAs
+) -> None:
+    make_ticket(subject="印刷できません", type=TicketType.INQUIRY)
+    make_ticket(subject="メールが届きません", type=TicketType.FAULT)
+    desk = login_as(app.test_client(), make_user(Role.AGENT))
+    token = csrf_token(desk, "/console/")
+    saved = desk.post(
+        "/console/views",
+        data={"csrf_token": token, "name": "問い合わせだけ", "view": "open", "type": "inquiry"},
+    )
+    assert saved.status_code == 302
+    page = desk.get(saved.headers["Location"]).get_data(as_text=True)
+    assert "問い合わせだけ" in page
+    assert "印刷できません" in page
+    assert "メールが届きません" not in page

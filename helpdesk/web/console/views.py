@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC
 from typing import Any
 
@@ -71,11 +72,37 @@ def queue() -> ResponseReturnValue:
                              page=request.args.get("page", 1, type=int))
     return render_template(
         "console/queue.html", page=page, form=form, bulk_form=CsrfForm(),
+        saved_views=queues.list_saved_views(actor.user_id or 0),
         staff=tickets.list_desk_staff(),
         views=queues.QUEUE_VIEWS, counts=queues.count_views(actor),
         holders=tickets.holders([t.id for t in page.items]),
         args={k: v for k, v in request.args.items() if k != "page"},
     )
+
+
+@bp.post("/views")
+@require(can_use_console)
+def save_view() -> ResponseReturnValue:
+    """Save the current view, filters and sort under a name of one's own."""
+    CsrfForm().validate_or_400()
+    params = {k: request.form.get(k, "") for k in queues.FILTER_KEYS}
+    try:
+        view = queues.save_view(request.form.get("name", ""), params, actor=current_actor(), now=utcnow())
+    except ValidationFailed as exc:
+        flash(str(exc.message), "error")
+        return redirect(_queue_url(params))
+    flash(_("ビュー「%(name)s」を保存しました。", name=view.name), "success")
+    return redirect(_queue_url(view.params))
+
+
+@bp.post("/views/<int:view_id>/delete")
+@require(can_use_console)
+def delete_view(view_id: int) -> ResponseReturnValue:
+    """Delete one of one's own saved views."""
+    CsrfForm().validate_or_400()
+    queues.delete_view(view_id, actor=current_actor(), now=utcnow())
+    flash(_("ビューを削除しました。"), "success")
+    return redirect(url_for("console.queue"))
 
 
 @bp.post("/bulk")
@@ -322,6 +349,11 @@ def _workspace(item: Ticket, *, status: int = 200, stale: list[Any] | None = Non
         resolve_form=forms.get("resolve_form") or ResolveForm(),
         status_form=StatusForm(), stale=stale or [],
     ), status
+
+
+def _queue_url(params: Mapping[str, str]) -> str:
+    values: dict[str, Any] = {k: v for k, v in params.items() if v}
+    return url_for("console.queue", **values)
 
 
 def _filter_choices(form: QueueFilterForm) -> None:
