@@ -137,6 +137,17 @@ class SavedView(Model):
     __table_args__ = (UniqueConstraint("user_id", "name"),)
 
 
+class CannedResponse(Model):
+    """A reusable reply; ``{requester_name}``-style placeholders are filled when inserted."""
+
+    __tablename__ = "canned_responses"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(100), unique=True)
+    body: Mapped[str] = mapped_column(Text)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[datetime]
+
+
 class Message(Model):
     """One entry of the conversation: a public reply, an internal note, a call, a system line."""
 

@@ -50,6 +50,7 @@ MATRIX: dict[str, tuple[str, str, set[str]]] = {
     "console.phone_callers": ("GET", "/console/phone/callers?q=やまだ", WORKERS),
     "console.log_call": ("POST", "/console/phone", WORKERS),
     "console.bulk": ("POST", "/console/bulk", WORKERS),
+    "console.canned_responses": ("GET", "/console/canned", {"supervisor"}),
     "console.save_view": ("POST", "/console/views", DESK),
     "console.delete_view": ("POST", "/console/views/999/delete", DESK),
     # The security team reads every ticket but works only confidential ones.

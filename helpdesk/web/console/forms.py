@@ -144,3 +144,13 @@ class PhoneCallForm(FlaskForm):  # type: ignore[misc]
     resolution_code = SelectField(_l("解決区分"), choices=RESOLUTION_CHOICES)
     resolution_summary = TextAreaField(_l("解決内容（依頼者に表示されます）"),
                                        validators=[Length(max=BODY_MAX)])
+
+
+class CannedForm(FlaskForm):  # type: ignore[misc]
+    """A canned response: title and body with placeholders; ``response_id`` when editing."""
+
+    response_id = IntegerField(validators=[Optional()])
+    title = StringField(_l("題名"), validators=[DataRequired(message=_l("題名を入力してください。")),
+                                                Length(max=100)])
+    body = TextAreaField(_l("本文"), validators=[DataRequired(message=_l("本文を入力してください。")),
+                                                 Length(max=BODY_MAX)])

@@ -12,10 +12,10 @@ from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
 
 from helpdesk.accounts import queries as account_queries
-from helpdesk.accounts.policy import can_log_calls, can_use_console
+from helpdesk.accounts.policy import can_log_calls, can_supervise, can_use_console
 from helpdesk.core.errors import NotFound, ValidationFailed
 from helpdesk.core.time import TOKYO, utcnow
-from helpdesk.tickets import calls, queues
+from helpdesk.tickets import calls, canned, queues
 from helpdesk.tickets import queries as tickets
 from helpdesk.tickets import services as ticket_services
 from helpdesk.tickets.models import Ticket
@@ -30,13 +30,14 @@ from helpdesk.tickets.states import (
     TicketType,
     Urgency,
 )
-from helpdesk.web.common.auth import current_actor, require
+from helpdesk.web.common.auth import current_actor, current_db_user, require
 from helpdesk.web.common.files import attachment_limits, download, uploads_from
 from helpdesk.web.common.forms import CsrfForm
 from helpdesk.web.common.i18n import select_locale
 from helpdesk.web.common.navigation import safe_next
 from helpdesk.web.console.forms import (
     AssignForm,
+    CannedForm,
     FieldsForm,
     MessageForm,
     PhoneCallForm,
@@ -143,8 +144,41 @@ def search() -> ResponseReturnValue:
 @bp.get("/tickets/<number>")
 @require(can_use_console)
 def ticket(number: str) -> ResponseReturnValue:
-    """The workspace: timeline, reply and note, classification, assignment, resolution."""
-    return _workspace(tickets.get_ticket_by_number_for(current_actor(), number))
+    """The workspace: timeline, reply and note, classification, assignment, resolution.
+
+    ``?canned=<id>`` puts that canned response, placeholders filled, into the reply form.
+    """
+    item = tickets.get_ticket_by_number_for(current_actor(), number)
+    canned_id = request.args.get("canned", type=int)
+    user = current_db_user()
+    if canned_id and user is not None:
+        seen = tickets.newest_message_id(item.id)
+        form = MessageForm(formdata=None, prefix="public_reply", seen_up_to=seen,
+                           body=canned.render(canned_id, item, user))
+        return _workspace(item, public_reply_form=form)
+    return _workspace(item)
+
+
+@bp.route("/canned", methods=["GET", "POST"])
+@require(can_supervise)
+def canned_responses() -> ResponseReturnValue:
+    """Supervisors write and edit the canned responses agents insert into replies."""
+    form = CannedForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            canned.save_response(form.title.data, form.body.data, actor=current_actor(), now=utcnow(),
+                                 response_id=form.response_id.data or None)
+        except ValidationFailed as exc:
+            _field_errors(form, exc)
+            status = 422
+        else:
+            flash(_("定型文を保存しました。"), "success")
+            return redirect(url_for("console.canned_responses"))
+    elif request.method == "POST":
+        status = 422
+    return render_template("console/canned.html", form=form, responses=canned.list_responses(),
+                           placeholders=canned.PLACEHOLDERS), status
 
 
 @bp.post("/tickets/<number>/messages/<kind>")
@@ -347,6 +381,7 @@ def _workspace(item: Ticket, *, status: int = 200, stale: list[Any] | None = Non
         reply_form=reply_form, note_form=note_form, assign_form=assign_form,
         fields_form=forms.get("fields_form") or _fields_form(item),
         resolve_form=forms.get("resolve_form") or ResolveForm(),
+        canned_responses=canned.list_responses(),
         status_form=StatusForm(), stale=stale or [],
     ), status
 
