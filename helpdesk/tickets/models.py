@@ -98,6 +98,8 @@ class Ticket(Model):
     #: NFKC-normalised, lower-cased subject, description and message bodies: what text
     #: search matches (trigram-indexed on PostgreSQL, FTS5 trigram on SQLite).
     search_text: Mapped[str] = mapped_column(Text, default="")
+    #: A duplicate merged into another ticket points at it (its messages moved there).
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
     #: The submitter's idempotency token: the same form sent twice is one ticket.
     intake_key: Mapped[str | None] = mapped_column(String(100))
 
@@ -135,6 +137,22 @@ class SavedView(Model):
     created_at: Mapped[datetime]
 
     __table_args__ = (UniqueConstraint("user_id", "name"),)
+
+
+class TicketLink(Model):
+    """Two related tickets; stored once with the smaller id first."""
+
+    __tablename__ = "ticket_links"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    related_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime]
+
+    __table_args__ = (
+        UniqueConstraint("ticket_id", "related_id"),
+        CheckConstraint("ticket_id < related_id", name="ordered"),
+    )
 
 
 class CannedResponse(Model):

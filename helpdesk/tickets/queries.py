@@ -161,7 +161,8 @@ class TimelineEntry:
 
 #: Audit actions shown in the workspace timeline (messages are shown as messages).
 TIMELINE_ACTIONS = ("ticket.opened", "ticket.assigned", "ticket.status_changed",
-                    "ticket.fields_changed", "ticket.rated")
+                    "ticket.fields_changed", "ticket.rated", "ticket.linked", "ticket.merged",
+                    "ticket.merged_in")
 
 
 def timeline(ticket_id: int, *, include_internal: bool) -> list[TimelineEntry]:
@@ -260,3 +261,14 @@ def get_attachment(ticket: Ticket, attachment_id: int, *, public_only: bool) -> 
     if attachment is None or attachment.ticket_id != ticket.id or (public_only and not attachment.is_public):
         raise NotFound("attachment")
     return attachment
+
+
+def get_ticket(ticket_id: int) -> Ticket:
+    """A ticket by id, for pages that already checked the caller may see a related one.
+
+    :raises NotFound: no such ticket.
+    """
+    ticket = db.session.get(Ticket, ticket_id)
+    if ticket is None:
+        raise NotFound("ticket")
+    return ticket

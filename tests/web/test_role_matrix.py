@@ -59,6 +59,7 @@ MATRIX: dict[str, tuple[str, str, set[str]]] = {
     "console.update_fields": ("POST", "/console/tickets/{own}/fields", WORKERS),
     "console.change_status": ("POST", "/console/tickets/{own}/status", WORKERS),
     "console.resolve": ("POST", "/console/tickets/{own}/resolve", WORKERS),
+    "console.relate": ("POST", "/console/tickets/{own}/relations", WORKERS),
     "vendor.queue": ("GET", "/vendor/", {"vendor", "security"}),
     "admin.users": ("GET", "/admin/users", {"admin"}),
     "admin.deactivate": ("POST", "/admin/users/{user}/deactivate", {"admin"}),

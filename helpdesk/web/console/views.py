@@ -15,7 +15,7 @@ from helpdesk.accounts import queries as account_queries
 from helpdesk.accounts.policy import can_log_calls, can_supervise, can_use_console
 from helpdesk.core.errors import NotFound, ValidationFailed
 from helpdesk.core.time import TOKYO, utcnow
-from helpdesk.tickets import calls, canned, queues
+from helpdesk.tickets import calls, canned, queues, relations
 from helpdesk.tickets import queries as tickets
 from helpdesk.tickets import services as ticket_services
 from helpdesk.tickets.models import Ticket
@@ -264,6 +264,30 @@ def change_status(number: str) -> ResponseReturnValue:
     return redirect(url_for("console.ticket", number=item.number))
 
 
+@bp.post("/tickets/<number>/relations")
+@require(can_use_console)
+def relate(number: str) -> ResponseReturnValue:
+    """Link this ticket to another, or merge it into another as a duplicate."""
+    actor = current_actor()
+    item = tickets.get_workable_ticket_for(actor, number)
+    CsrfForm().validate_or_400()
+    other_number = tickets.normalise_number(request.form.get("other", ""), now=utcnow())
+    try:
+        other = tickets.get_ticket_by_number_for(actor, other_number or "")
+    except NotFound:
+        typed = request.form.get("other", "")[:30]
+        flash(_("チケット「%(number)s」は見つかりません。", number=typed), "error")
+        return redirect(url_for("console.ticket", number=item.number))
+    if request.form.get("action") == "merge":
+        target = relations.merge(item.id, other.id, actor=actor, now=utcnow())
+        flash(_("%(source)s を %(target)s に統合しました。", source=item.number, target=target.number),
+              "success")
+        return redirect(url_for("console.ticket", number=target.number))
+    relations.link(item.id, other.id, actor=actor, now=utcnow())
+    flash(_("%(other)s と関連付けました。", other=other.number), "success")
+    return redirect(url_for("console.ticket", number=item.number))
+
+
 @bp.post("/tickets/<number>/resolve")
 @require(can_use_console)
 def resolve(number: str) -> ResponseReturnValue:
@@ -382,6 +406,8 @@ def _workspace(item: Ticket, *, status: int = 200, stale: list[Any] | None = Non
         fields_form=forms.get("fields_form") or _fields_form(item),
         resolve_form=forms.get("resolve_form") or ResolveForm(),
         canned_responses=canned.list_responses(),
+        related=relations.list_related(item.id), relate_form=CsrfForm(),
+        merged_into=tickets.get_ticket(item.merged_into_id) if item.merged_into_id else None,
         status_form=StatusForm(), stale=stale or [],
     ), status
 

@@ -161,6 +161,7 @@ def _ticket_page(item: Ticket, *, status: int = 200, stale: bool = False,
     return render_template(
         "portal/ticket.html", ticket=item, timeline=tickets.timeline(item.id, include_internal=False),
         files=tickets.list_attachments(item.id, public_only=True),
+        merged_into=tickets.get_ticket(item.merged_into_id) if item.merged_into_id else None,
         submitted=request.args.get("submitted") == "1", stale=stale, reply_form=reply_form,
         reopen_form=forms.get("reopen_form") or ReopenForm(), confirm_form=CsrfForm(),
         rating_form=forms.get("rating_form") or RatingForm(),
