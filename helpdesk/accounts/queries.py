@@ -7,9 +7,8 @@ import unicodedata
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import joinedload
 
-from helpdesk.accounts.models import Department, Party, PartyMembership, Role, Site, User
+from helpdesk.accounts.models import Party, Role, User
 from helpdesk.core.db import db
-from helpdesk.core.errors import NotFound
 
 
 def find_user_by_email(email: str) -> User | None:
@@ -17,26 +16,10 @@ def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == email.strip().lower()))
 
 
-def get_user(user_id: int) -> User:
-    """:raises NotFound: no such user."""
-    user = db.session.get(User, user_id)
-    if user is None:
-        raise NotFound("user")
-    return user
-
-
 def find_active_user(user_id: int) -> User | None:
     """An active user by id, or None."""
     user = db.session.get(User, user_id)
     return user if user is not None and user.is_active else None
-
-
-def get_party_by_code(code: str) -> Party:
-    """:raises NotFound: no such party."""
-    party = db.session.scalar(select(Party).where(Party.code == code))
-    if party is None:
-        raise NotFound("party")
-    return party
 
 
 def find_party_by_code(code: str) -> Party | None:
@@ -58,27 +41,6 @@ def count_users(*, role: Role | None = None) -> int:
     if role is not None:
         stmt = stmt.where(User.role == role)
     return int(db.session.scalar(stmt) or 0)
-
-
-def memberships_of(user_id: int) -> list[PartyMembership]:
-    """The parties a user works for."""
-    stmt = select(PartyMembership).where(PartyMembership.user_id == user_id)
-    return list(db.session.scalars(stmt))
-
-
-def sites_by_code() -> dict[str, Site]:
-    """Every site keyed by its code."""
-    return {s.code: s for s in db.session.scalars(select(Site))}
-
-
-def departments_by_code() -> dict[str, Department]:
-    """Every department keyed by its code."""
-    return {d.code: d for d in db.session.scalars(select(Department))}
-
-
-def list_parties() -> list[Party]:
-    """All parties, by code."""
-    return list(db.session.scalars(select(Party).order_by(Party.code)))
 
 
 def _katakana(text: str) -> str:

@@ -11,10 +11,3 @@ TOKYO = ZoneInfo("Asia/Tokyo")
 def utcnow() -> datetime:
     """Return the current instant as a timezone-aware UTC datetime."""
     return datetime.now(UTC)
-
-
-def ensure_aware(value: datetime) -> datetime:
-    """Return ``value`` in UTC; raise ``ValueError`` for a naive datetime."""
-    if value.tzinfo is None:
-        raise ValueError("naive datetime: pass a timezone-aware value")
-    return value.astimezone(UTC)

@@ -23,9 +23,3 @@ def count_unread(user_id: int) -> int:
         Notification.user_id == user_id, Notification.read_at.is_(None)
     )
     return int(db.session.scalar(stmt) or 0)
-
-
-def count_for_ticket(ticket_id: int) -> int:
-    """How many notifications mention a ticket (tests and diagnostics)."""
-    stmt = select(Notification.id).where(Notification.ticket_id == ticket_id)
-    return len(list(db.session.scalars(stmt)))

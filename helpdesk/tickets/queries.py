@@ -78,18 +78,6 @@ def _held_by(party_ids: Collection[int]) -> Select[int]:
     )
 
 
-def get_ticket_for(actor: Actor, ticket_id: int) -> Ticket:
-    """One ticket the actor may see.
-
-    :raises NotFound: missing, or not visible to the actor.
-    """
-    ticket = db.session.get(Ticket, ticket_id)
-    if ticket is None:
-        raise NotFound("ticket")
-    policy.require_view_ticket(actor, ticket)
-    return ticket
-
-
 def holders(ticket_ids: Collection[int]) -> dict[int, Party]:
     """The party holding each open ticket right now (for queue columns); one query."""
     if not ticket_ids:
@@ -109,12 +97,6 @@ def list_services() -> list[Service]:
     return list(db.session.scalars(stmt))
 
 
-def count_open() -> int:
-    """Open tickets in the whole system."""
-    stmt = select(func.count()).select_from(Ticket).where(Ticket.status.in_(OPEN_STATUSES))
-    return int(db.session.scalar(stmt) or 0)
-
-
 def get_requester_ticket(actor: Actor, number: str) -> Ticket:
     """A ticket of the acting requester by its number.
 
@@ -124,17 +106,6 @@ def get_requester_ticket(actor: Actor, number: str) -> Ticket:
     if ticket is None or ticket.requester_id != actor.user_id:
         raise NotFound("ticket")
     return ticket
-
-
-def list_public_messages(ticket_id: int) -> list[Message]:
-    """The replies the requester may read, oldest first."""
-    stmt = (
-        select(Message)
-        .where(Message.ticket_id == ticket_id, Message.kind == MessageKind.PUBLIC_REPLY)
-        .options(joinedload(Message.author))
-        .order_by(Message.created_at, Message.id)
-    )
-    return list(db.session.scalars(stmt))
 
 
 def get_ticket_by_number_for(actor: Actor, number: str) -> Ticket:

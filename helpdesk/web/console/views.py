@@ -152,9 +152,8 @@ def ticket(number: str) -> ResponseReturnValue:
     canned_id = request.args.get("canned", type=int)
     user = current_db_user()
     if canned_id and user is not None:
-        seen = tickets.newest_message_id(item.id)
-        form = MessageForm(formdata=None, prefix="public_reply", seen_up_to=seen,
-                           body=canned.render(canned_id, item, user))
+        # _workspace fills in what the form has seen.
+        form = MessageForm(formdata=None, prefix="public_reply", body=canned.render(canned_id, item, user))
         return _workspace(item, public_reply_form=form)
     return _workspace(item)
 
