@@ -66,6 +66,10 @@ class Base:
     OUTBOX_SWEEP_SECONDS = 30.0
     #: The worker writes a heartbeat this often; /healthz calls it stale after 3 beats.
     WORKER_HEARTBEAT_SECONDS = 30.0
+    #: How often overdue handoff acknowledgements are looked for (alerts come this late at most).
+    HANDOFF_SWEEP_SECONDS = 60.0
+    #: An unanswered handoff request lapses after this; the sender still holds the ticket.
+    HANDOFF_EXPIRY_HOURS = 24.0
     #: /healthz reports the outbox as unhealthy above this many undelivered rows.
     OUTBOX_BACKLOG_LIMIT = 1000
 

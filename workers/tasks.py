@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from celery import shared_task
@@ -12,7 +12,9 @@ from flask import current_app
 from sqlalchemy.exc import OperationalError
 
 from helpdesk.core import idempotency, outbox
+from helpdesk.core.actor import SYSTEM
 from helpdesk.core.time import utcnow
+from helpdesk.handoff import services as handoffs
 from helpdesk.notifications import services as notifications
 from workers import names
 
@@ -79,3 +81,34 @@ def ticket_assigned(outbox_id: int) -> bool:
     """Tell an agent about a ticket assigned to them."""
     return _run(outbox_id, lambda p, key, at: notifications.notify_ticket_assigned(
         int(p["ticket_id"]), int(p["assignee_id"]), source_key=key, now=at))
+
+
+@shared_task(name=names.HANDOFF_REQUESTED, **OUTBOX_TASK)
+def handoff_requested(outbox_id: int) -> bool:
+    """Tell the receiving party a ticket waits for them."""
+    return _run(outbox_id, lambda p, key, at: notifications.notify_handoff_requested(
+        int(p["handoff_id"]), source_key=key, now=at))
+
+
+@shared_task(name=names.HANDOFF_DECIDED, **OUTBOX_TASK)
+def handoff_decided(outbox_id: int) -> bool:
+    """Tell the other side how a handoff ended."""
+    return _run(outbox_id, lambda p, key, at: notifications.notify_handoff_decided(
+        int(p["handoff_id"]), source_key=key, now=at))
+
+
+@shared_task(name=names.HANDOFF_OVERDUE, **OUTBOX_TASK)
+def handoff_overdue(outbox_id: int) -> bool:
+    """Alert the leads of both parties and the ministry."""
+    return _run(outbox_id, lambda p, key, at: notifications.notify_handoff_overdue(
+        int(p["handoff_id"]), source_key=key, now=at))
+
+
+@shared_task(name=names.HANDOFF_SWEEP, ignore_result=True)
+def sweep_handoff_acknowledgements() -> int:
+    """Mark overdue acknowledgements and expire stale requests (set-based, safe to overlap)."""
+    now = utcnow()
+    overdue = handoffs.mark_overdue_acknowledgements(now=now, actor=SYSTEM)
+    expired = handoffs.expire_stale_handoffs(
+        now=now, after=timedelta(hours=float(current_app.config["HANDOFF_EXPIRY_HOURS"])), actor=SYSTEM)
+    return len(overdue) + len(expired)
