@@ -127,3 +127,26 @@ def list_parties_for_handoff(exclude_id: int | None = None) -> list[Party]:
     if exclude_id is not None:
         stmt = stmt.where(Party.id != exclude_id)
     return list(db.session.scalars(stmt))
+
+
+def get_ticket_for_party(actor: Actor, number: str) -> Ticket:
+    """A ticket as a receiving party may see it: only once it was handed to one of the actor's parties.
+
+    :raises NotFound: missing, never handed to the actor's parties, or confidential and not cleared.
+    """
+    ticket = db.session.scalar(select(Ticket).where(Ticket.number == number.strip().upper()))
+    if ticket is None or not has_received(actor.party_ids, ticket.id):
+        raise NotFound("ticket")
+    if ticket.is_confidential and not actor.is_security_cleared:
+        raise NotFound("ticket")
+    return ticket
+
+
+def list_handoffs_to(party_ids: Collection[int], ticket_id: int) -> list[Handoff]:
+    """The handoffs of a ticket addressed to or sent by these parties, oldest first."""
+    ids = list(party_ids) or [-1]
+    stmt = (select(Handoff).where(Handoff.ticket_id == ticket_id,
+                                  or_(Handoff.to_party_id.in_(ids), Handoff.from_party_id.in_(ids)))
+            .order_by(Handoff.requested_at, Handoff.id)
+            .options(joinedload(Handoff.to_party), joinedload(Handoff.from_party)))
+    return list(db.session.scalars(stmt))

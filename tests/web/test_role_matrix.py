@@ -61,6 +61,14 @@ MATRIX: dict[str, tuple[str, str, set[str]]] = {
     "console.resolve": ("POST", "/console/tickets/{own}/resolve", WORKERS),
     "console.relate": ("POST", "/console/tickets/{own}/relations", WORKERS),
     "vendor.queue": ("GET", "/vendor/", {"vendor", "security"}),
+    # A ticket that was never handed to the caller's party: 404 for vendors, 403 for the rest
+    # (tests/web/test_vendor.py covers the handed-over side).
+    "vendor.ticket": ("GET", "/vendor/tickets/{own}", set()),
+    "vendor.hand_back": ("POST", "/vendor/tickets/{own}/handback", set()),
+    "vendor.attachment": ("GET", "/vendor/tickets/{own}/attachments/{file}", set()),
+    "vendor.handoff": ("GET", "/vendor/handoffs/999", set()),
+    "vendor.accept": ("POST", "/vendor/handoffs/999/accept", set()),
+    "vendor.reject": ("POST", "/vendor/handoffs/999/reject", set()),
     "admin.users": ("GET", "/admin/users", {"admin"}),
     "admin.deactivate": ("POST", "/admin/users/{user}/deactivate", {"admin"}),
     "admin.reactivate": ("POST", "/admin/users/{user}/reactivate", {"admin"}),
