@@ -60,6 +60,8 @@ MATRIX: dict[str, tuple[str, str, set[str]]] = {
     "console.change_status": ("POST", "/console/tickets/{own}/status", WORKERS),
     "console.resolve": ("POST", "/console/tickets/{own}/resolve", WORKERS),
     "console.relate": ("POST", "/console/tickets/{own}/relations", WORKERS),
+    # Presence is for everyone in the console who may see the ticket, readers included.
+    "console.presence_heartbeat": ("POST", "/console/tickets/{own}/presence", DESK),
     "vendor.queue": ("GET", "/vendor/", {"vendor", "security"}),
     "admin.users": ("GET", "/admin/users", {"admin"}),
     "admin.deactivate": ("POST", "/admin/users/{user}/deactivate", {"admin"}),

@@ -29,7 +29,10 @@ TITLES = {
 
 
 def _wants_json() -> bool:
-    return request.blueprint == "api" or request.path.startswith("/api/")
+    """The API, and scripts of our own pages that ask for JSON (``Accept: application/json``)."""
+    if request.blueprint == "api" or request.path.startswith("/api/"):
+        return True
+    return request.accept_mimetypes.best_match(("text/html", "application/json")) == "application/json"
 
 
 def _problem(status: int, code: str, detail: str, fields: dict[str, str] | None = None) -> Response:
