@@ -34,6 +34,7 @@ MATRIX: dict[str, tuple[str, str, set[str]]] = {
     "account.profile": ("GET", "/profile", SIGNED_IN),
     "account.notifications": ("GET", "/notifications", SIGNED_IN),
     "account.mark_notifications_read": ("POST", "/notifications/read", SIGNED_IN),
+    "account.set_shortcuts": ("POST", "/profile/shortcuts", DESK),
     "portal.home": ("GET", "/portal/", {"requester"}),
     "portal.new_ticket": ("GET", "/portal/tickets/new", {"requester"}),
     "portal.ticket": ("GET", "/portal/tickets/{own}", {"requester"}),

@@ -29,8 +29,17 @@ def upgrade():
     with op.batch_alter_table('ticket_presence', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_ticket_presence_user_id'), ['user_id'], unique=False)
 
+    # A literal default, not sa.true(): SQLite then adds the column in place instead of
+    # rebuilding users, whose drop would break the foreign keys of every table that
+    # references it. '1' is true to PostgreSQL's boolean input as well.
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('keyboard_shortcuts_enabled', sa.Boolean(), nullable=False, server_default='1'))
+
 
 def downgrade():
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.drop_column('keyboard_shortcuts_enabled')
+
     with op.batch_alter_table('ticket_presence', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_ticket_presence_user_id'))
 
