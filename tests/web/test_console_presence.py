@@ -51,6 +51,18 @@ def test_heartbeat_takes_a_form_body_too(
     assert viewer.is_typing
 
 
+def test_a_body_that_is_not_an_object_means_not_typing(
+    app: Flask, make_user: MakeUser, make_ticket: MakeTicket, login_as: LoginAs
+) -> None:
+    ticket, watcher = make_ticket(), make_user(Role.AGENT)
+    client = login_as(app.test_client(), make_user(Role.AGENT))
+    response = client.post(f"/console/tickets/{ticket.number}/presence", json=["typing"],
+                           headers={"X-CSRFToken": _token(client, ticket.number)})
+    assert response.status_code == 200
+    [viewer] = presence.list_viewers(ticket.id, now=utcnow(), exclude_user_id=watcher.id)
+    assert not viewer.is_typing
+
+
 def test_heartbeat_without_the_csrf_header_is_refused_as_json(
     app: Flask, make_user: MakeUser, make_ticket: MakeTicket, login_as: LoginAs
 ) -> None:

@@ -169,7 +169,8 @@ def presence_heartbeat(number: str) -> ResponseReturnValue:
     actor = current_actor()
     item = tickets.get_ticket_by_number_for(actor, number)
     data = request.get_json(silent=True) if request.is_json else request.form
-    is_typing = str((data or {}).get("typing", "")).lower() in {"1", "true"}
+    flag = data.get("typing", "") if isinstance(data, Mapping) else ""
+    is_typing = str(flag).lower() in {"1", "true"}
     now = utcnow()
     presence.record_heartbeat(item.id, is_typing=is_typing, actor=actor, now=now)
     viewers = presence.list_viewers(item.id, now=now, exclude_user_id=actor.user_id)
