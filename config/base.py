@@ -78,6 +78,10 @@ class Base:
     #: Redis visibility timeout: longer than any task, far shorter than the 1 h restoration target.
     BROKER_VISIBILITY_TIMEOUT = 600
 
+    #: How often an open ticket workspace tells the server it is still there and asks who else
+    #: is (seconds); presence entries older than 30 s are not shown.
+    PRESENCE_POLL_SECONDS = 10.0
+
     CONTENT_SECURITY_POLICY = (
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
         "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"

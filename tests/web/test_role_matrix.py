@@ -34,6 +34,7 @@ MATRIX: dict[str, tuple[str, str, set[str]]] = {
     "account.profile": ("GET", "/profile", SIGNED_IN),
     "account.notifications": ("GET", "/notifications", SIGNED_IN),
     "account.mark_notifications_read": ("POST", "/notifications/read", SIGNED_IN),
+    "account.set_shortcuts": ("POST", "/profile/shortcuts", DESK),
     "portal.home": ("GET", "/portal/", {"requester"}),
     "portal.new_ticket": ("GET", "/portal/tickets/new", {"requester"}),
     "portal.ticket": ("GET", "/portal/tickets/{own}", {"requester"}),
@@ -60,6 +61,8 @@ MATRIX: dict[str, tuple[str, str, set[str]]] = {
     "console.change_status": ("POST", "/console/tickets/{own}/status", WORKERS),
     "console.resolve": ("POST", "/console/tickets/{own}/resolve", WORKERS),
     "console.relate": ("POST", "/console/tickets/{own}/relations", WORKERS),
+    # Presence is for everyone in the console who may see the ticket, readers included.
+    "console.presence_heartbeat": ("POST", "/console/tickets/{own}/presence", DESK),
     "vendor.queue": ("GET", "/vendor/", {"vendor", "security"}),
     # A ticket that was never handed to the caller's party: 404 for vendors, 403 for the rest
     # (tests/web/test_vendor.py covers the handed-over side).

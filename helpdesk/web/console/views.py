@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import UTC
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
@@ -15,7 +15,7 @@ from helpdesk.accounts import queries as account_queries
 from helpdesk.accounts.policy import can_log_calls, can_supervise, can_use_console
 from helpdesk.core.errors import NotFound, ValidationFailed
 from helpdesk.core.time import TOKYO, utcnow
-from helpdesk.tickets import calls, canned, queues, relations
+from helpdesk.tickets import calls, canned, presence, queues, relations
 from helpdesk.tickets import queries as tickets
 from helpdesk.tickets import services as ticket_services
 from helpdesk.tickets.models import Ticket
@@ -156,6 +156,25 @@ def ticket(number: str) -> ResponseReturnValue:
         form = MessageForm(formdata=None, prefix="public_reply", body=canned.render(canned_id, item, user))
         return _workspace(item, public_reply_form=form)
     return _workspace(item)
+
+
+@bp.post("/tickets/<number>/presence")
+@require(can_use_console)
+def presence_heartbeat(number: str) -> ResponseReturnValue:
+    """An open workspace says it is still there (typing or not); answers who else is, as JSON.
+
+    The body is JSON ``{"typing": true}`` or a form with ``typing=1``; the CSRF token
+    comes in the ``X-CSRFToken`` header. ``{"others": [{"name": …, "typing": …}]}``.
+    """
+    actor = current_actor()
+    item = tickets.get_ticket_by_number_for(actor, number)
+    data = request.get_json(silent=True) if request.is_json else request.form
+    flag = data.get("typing", "") if isinstance(data, Mapping) else ""
+    is_typing = str(flag).lower() in {"1", "true"}
+    now = utcnow()
+    presence.record_heartbeat(item.id, is_typing=is_typing, actor=actor, now=now)
+    viewers = presence.list_viewers(item.id, now=now, exclude_user_id=actor.user_id)
+    return jsonify(others=[{"name": v.name, "typing": v.is_typing} for v in viewers])
 
 
 @bp.route("/canned", methods=["GET", "POST"])
@@ -408,6 +427,8 @@ def _workspace(item: Ticket, *, status: int = 200, stale: list[Any] | None = Non
         related=relations.list_related(item.id), relate_form=CsrfForm(),
         merged_into=tickets.get_ticket(item.merged_into_id) if item.merged_into_id else None,
         status_form=StatusForm(), stale=stale or [],
+        viewers=presence.list_viewers(item.id, now=utcnow(), exclude_user_id=current_actor().user_id),
+        presence_poll_ms=int(current_app.config["PRESENCE_POLL_SECONDS"] * 1000),
     ), status
 
 
