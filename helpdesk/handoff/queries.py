@@ -9,15 +9,16 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
-from helpdesk.accounts.models import Party
+from helpdesk.accounts.models import Party, PartyKind
 from helpdesk.core.actor import Actor
 from helpdesk.core.db import db
 from helpdesk.core.errors import NotFound
 from helpdesk.handoff import policy
-from helpdesk.handoff.models import Handoff, HandoffShare, HandoffState
+from helpdesk.handoff.models import Demarcation, Handoff, HandoffShare, HandoffState
 from helpdesk.responsibility.models import ResponsibilitySegment
 from helpdesk.responsibility.services import list_segments
 from helpdesk.tickets.models import Attachment, Message, Ticket
+from helpdesk.tickets.states import TicketType
 
 
 def get_handoff_for(actor: Actor, handoff_id: int) -> Handoff:
@@ -150,3 +151,20 @@ def list_handoffs_to(party_ids: Collection[int], ticket_id: int) -> list[Handoff
             .order_by(Handoff.requested_at, Handoff.id)
             .options(joinedload(Handoff.to_party), joinedload(Handoff.from_party)))
     return list(db.session.scalars(stmt))
+
+
+def suggest_party(ticket: Ticket) -> Party | None:
+    """Whom to hand a ticket to: the demarcation matrix's party for its service and type, else the
+    security team for security incidents and the operations vendor for the rest."""
+    if ticket.service_id is not None:
+        matrix = db.session.scalar(
+            select(Party).join(Demarcation, Demarcation.party_id == Party.id)
+            .where(Demarcation.service_id == ticket.service_id, Demarcation.ticket_type == ticket.type,
+                   Party.is_active.is_(True))
+        )
+        if matrix is not None and matrix.kind is not PartyKind.HELPDESK:
+            return matrix
+    kind = PartyKind.SECURITY if ticket.type is TicketType.SECURITY else PartyKind.OPERATIONS
+    return db.session.scalar(
+        select(Party).where(Party.kind == kind, Party.is_active.is_(True)).order_by(Party.id).limit(1)
+    )

@@ -63,6 +63,11 @@ MATRIX: dict[str, tuple[str, str, set[str]]] = {
     "console.relate": ("POST", "/console/tickets/{own}/relations", WORKERS),
     # Presence is for everyone in the console who may see the ticket, readers included.
     "console.presence_heartbeat": ("POST", "/console/tickets/{own}/presence", DESK),
+    "console.escalate": ("POST", "/console/tickets/{own}/handoffs", WORKERS),
+    # No handoff 999 exists: everyone is refused (tests/web/test_console_handoffs.py has the real ones).
+    "console.withdraw_handoff": ("POST", "/console/handoffs/999/withdraw", set()),
+    "console.accept_handback": ("POST", "/console/handoffs/999/accept", set()),
+    "console.reject_handback": ("POST", "/console/handoffs/999/reject", set()),
     "vendor.queue": ("GET", "/vendor/", {"vendor", "security"}),
     # A ticket that was never handed to the caller's party: 404 for vendors, 403 for the rest
     # (tests/web/test_vendor.py covers the handed-over side).

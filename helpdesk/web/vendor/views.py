@@ -26,6 +26,7 @@ from helpdesk.tickets import queries as tickets
 from helpdesk.tickets.models import Ticket
 from helpdesk.web.common.auth import current_actor, require
 from helpdesk.web.common.files import download
+from helpdesk.web.common.forms import show_field_errors
 from helpdesk.web.common.handoff_forms import AcceptForm, HandbackForm, RejectForm
 
 bp = Blueprint("vendor", __name__, url_prefix="/vendor")
@@ -79,7 +80,7 @@ def reject(handoff_id: int) -> ResponseReturnValue:
         handoff_services.reject_handoff(item.id, RejectReason(form.reason.data), form.text.data or "",
                                         suggested_party_id=suggested, actor=current_actor(), now=utcnow())
     except ValidationFailed as exc:
-        _field_errors(form, exc)
+        show_field_errors(form, exc, {"reason": "text"})
         return _handoff_page(item, reject_form=form, status=422)
     flash(_("差し戻しました。"), "success")
     return redirect(url_for("vendor.queue"))
@@ -108,7 +109,7 @@ def hand_back(number: str) -> ResponseReturnValue:
     try:
         handoff_services.hand_back(item.id, back, actor=current_actor(), now=utcnow())
     except ValidationFailed as exc:
-        _field_errors(form, exc)
+        show_field_errors(form, exc)
         return _ticket_page(item, handback_form=form, status=422)
     flash(_("ヘルプデスクへ返却を依頼しました。受領されるまで対応責任は貴社にあります。"), "success")
     return redirect(url_for("vendor.ticket", number=item.number))
@@ -177,10 +178,3 @@ def _ticket_page(item: Ticket, *, handback_form: HandbackForm | None = None,
         timeline=handoffs.responsibility_timeline(item.id, now=utcnow()),
         handback_form=handback_form or HandbackForm(formdata=None), now=utcnow(),
     ), status
-
-
-def _field_errors(form: object, exc: ValidationFailed) -> None:
-    for name, message in exc.fields.items():
-        field = getattr(form, {"reason": "text"}.get(name, name), None)
-        if field is not None:
-            field.errors = [*field.errors, str(message)]
