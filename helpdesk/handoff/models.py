@@ -83,6 +83,7 @@ class Handoff(Model):
     ticket: Mapped[Ticket] = relationship()
     from_party: Mapped[Party] = relationship(foreign_keys=[from_party_id])
     to_party: Mapped[Party] = relationship(foreign_keys=[to_party_id])
+    suggested_party: Mapped[Party | None] = relationship(foreign_keys=[suggested_party_id])
     shares: Mapped[list[HandoffShare]] = relationship(
         back_populates="handoff", cascade="all, delete-orphan"
     )

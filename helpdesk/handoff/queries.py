@@ -48,15 +48,33 @@ def list_ticket_handoffs(ticket_id: int) -> list[Handoff]:
     return list(db.session.scalars(stmt))
 
 
-def list_waiting_for(party_ids: Collection[int], *, include_confidential: bool) -> list[Handoff]:
-    """Open handoffs addressed to these parties, the most urgent deadline first."""
+def list_waiting_for(party_ids: Collection[int], *, include_confidential: bool,
+                     state: HandoffState | None = HandoffState.REQUESTED) -> list[Handoff]:
+    """Handoffs addressed to these parties (open ones by default), the most urgent deadline first."""
     stmt = (select(Handoff).join(Ticket, Ticket.id == Handoff.ticket_id)
-            .where(Handoff.to_party_id.in_(list(party_ids) or [-1]), Handoff.state == HandoffState.REQUESTED)
+            .where(Handoff.to_party_id.in_(list(party_ids) or [-1]))
             .order_by(Handoff.ack_due_at.is_(None), Handoff.ack_due_at, Handoff.id)
             .options(joinedload(Handoff.ticket), joinedload(Handoff.from_party)))
+    if state is not None:
+        stmt = stmt.where(Handoff.state == state)
     if not include_confidential:
         stmt = stmt.where(Ticket.is_confidential.is_(False))
-    return list(db.session.scalars(stmt))
+    return list(db.session.scalars(stmt.limit(500)))
+
+
+def shares_of(handoff: Handoff) -> tuple[list[Message], list[Attachment]]:
+    """The messages and files shared by one handoff (files of shared messages included)."""
+    message_ids = [s.message_id for s in handoff.shares if s.message_id is not None]
+    attachment_ids = [s.attachment_id for s in handoff.shares if s.attachment_id is not None]
+    messages = list(db.session.scalars(
+        select(Message).where(Message.id.in_(message_ids)).order_by(Message.id)
+    ))
+    files = list(db.session.scalars(
+        select(Attachment)
+        .where(or_(Attachment.id.in_(attachment_ids), Attachment.message_id.in_(message_ids)))
+        .order_by(Attachment.id)
+    ))
+    return messages, files
 
 
 def has_received(party_ids: Collection[int], ticket_id: int) -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
@@ -149,7 +149,8 @@ def hand_back(ticket_id: int, handback: Handback, *, actor: Actor, now: datetime
             ticket_id=ticket.id, kind=HandoffKind.HANDBACK, state=HandoffState.REQUESTED,
             from_party_id=holder_party.id, to_party_id=desk.id, idempotency_key=handback.idempotency_key,
             handback_cause=handback.cause.strip(), handback_action=handback.action.strip(),
-            handback_restored_at=handback.restored_at, requested_by_id=actor.user_id, requested_at=now,
+            handback_restored_at=handback.restored_at.astimezone(UTC) if handback.restored_at else None,
+            requested_by_id=actor.user_id, requested_at=now,
             ack_due_at=_ack_due(desk.id, ticket.priority, now),
         )
 
