@@ -70,6 +70,13 @@ class Base:
     HANDOFF_SWEEP_SECONDS = 60.0
     #: An unanswered handoff request lapses after this; the sender still holds the ticket.
     HANDOFF_EXPIRY_HOURS = 24.0
+    #: Webhooks: hosts that may resolve to internal addresses anyway (none in production),
+    #: plain http (never in production), per-request time-out, and how long retries go on.
+    WEBHOOK_ALLOWED_HOSTS: tuple[str, ...] = ()
+    WEBHOOK_ALLOW_HTTP = False
+    WEBHOOK_TIMEOUT_SECONDS = 10.0
+    WEBHOOK_GIVE_UP_HOURS = 24.0
+    WEBHOOK_SWEEP_SECONDS = 30.0
     #: /healthz reports the outbox as unhealthy above this many undelivered rows.
     OUTBOX_BACKLOG_LIMIT = 1000
 

@@ -6,6 +6,8 @@ from helpdesk.handoff.services import (
     TASK_HANDOFF_DECIDED,
     TASK_HANDOFF_OVERDUE,
     TASK_HANDOFF_REQUESTED,
+    TASK_WEBHOOK_HANDOFF_EVENT,
+    TASK_WEBHOOK_TICKET_CLOSED,
 )
 from helpdesk.tickets.services import (
     TASK_PUBLIC_REPLY,
@@ -25,3 +27,6 @@ HANDOFF_REQUESTED = TASK_HANDOFF_REQUESTED  # "notifications.handoff_requested"
 HANDOFF_DECIDED = TASK_HANDOFF_DECIDED  # "notifications.handoff_decided"
 HANDOFF_OVERDUE = TASK_HANDOFF_OVERDUE  # "notifications.handoff_overdue"
 HANDOFF_SWEEP = "handoff.sweep_acknowledgements"
+WEBHOOK_HANDOFF_EVENT = TASK_WEBHOOK_HANDOFF_EVENT  # "webhooks.record_handoff_event"
+WEBHOOK_TICKET_CLOSED = TASK_WEBHOOK_TICKET_CLOSED  # "webhooks.record_ticket_closed"
+WEBHOOK_SWEEP = "webhooks.deliver_due"

@@ -16,6 +16,7 @@ from helpdesk.core.actor import SYSTEM
 from helpdesk.core.time import utcnow
 from helpdesk.handoff import services as handoffs
 from helpdesk.notifications import services as notifications
+from helpdesk.webhooks import services as webhooks
 from workers import names
 
 
@@ -112,3 +113,34 @@ def sweep_handoff_acknowledgements() -> int:
     expired = handoffs.expire_stale_handoffs(
         now=now, after=timedelta(hours=float(current_app.config["HANDOFF_EXPIRY_HOURS"])), actor=SYSTEM)
     return len(overdue) + len(expired)
+
+
+def _deliver_due() -> int:
+    """Attempt every due webhook delivery now (each claimed with a lease, so workers never collide)."""
+    settings = webhooks.settings_from(current_app.config)
+    return sum(webhooks.deliver(delivery_id, now=utcnow(), settings=settings).delivered
+               for delivery_id in webhooks.list_due(now=utcnow()))
+
+
+@shared_task(name=names.WEBHOOK_HANDOFF_EVENT, **OUTBOX_TASK)
+def record_webhook_handoff_event(outbox_id: int) -> bool:
+    """Queue a handoff event for the parties' endpoints, then try to deliver it at once."""
+    done = _run(outbox_id, lambda p, key, at: webhooks.record_handoff_event(
+        int(p["handoff_id"]), str(p["event"]), source_key=key, now=at))
+    _deliver_due()
+    return done
+
+
+@shared_task(name=names.WEBHOOK_TICKET_CLOSED, **OUTBOX_TASK)
+def record_webhook_ticket_closed(outbox_id: int) -> bool:
+    """Queue ``ticket.closed`` for the parties the ticket was handed to, then try to deliver it."""
+    done = _run(outbox_id, lambda p, key, at: webhooks.record_ticket_closed(
+        int(p["ticket_id"]), source_key=key, now=at))
+    _deliver_due()
+    return done
+
+
+@shared_task(name=names.WEBHOOK_SWEEP, ignore_result=True)
+def deliver_due_webhooks() -> int:
+    """Retry failed deliveries whose backoff has passed (the beat runs this every 30 s)."""
+    return _deliver_due()

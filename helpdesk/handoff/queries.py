@@ -77,6 +77,11 @@ def shares_of(handoff: Handoff) -> tuple[list[Message], list[Attachment]]:
     return messages, files
 
 
+def has_received_any(ticket_id: int) -> bool:
+    """Whether the ticket was ever handed to any party."""
+    return db.session.scalar(select(Handoff.id).where(Handoff.ticket_id == ticket_id).limit(1)) is not None
+
+
 def has_received(party_ids: Collection[int], ticket_id: int) -> bool:
     """Whether one of these parties was ever asked to take the ticket (so it may see what was shared)."""
     return db.session.scalar(

@@ -25,7 +25,7 @@ from helpdesk.core.db import db, unit_of_work
 from helpdesk.core.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from helpdesk.handoff import policy
 from helpdesk.handoff.models import Handoff, HandoffKind, HandoffShare, HandoffState, RejectReason
-from helpdesk.handoff.queries import find_open_handoff
+from helpdesk.handoff.queries import find_open_handoff, has_received_any
 from helpdesk.responsibility import services as responsibility
 from helpdesk.responsibility.models import SegmentReason
 from helpdesk.sla.models import Metric, PartyTarget
@@ -37,6 +37,9 @@ from helpdesk.tickets.states import OPEN_STATUSES, Priority
 TASK_HANDOFF_REQUESTED = "notifications.handoff_requested"
 TASK_HANDOFF_DECIDED = "notifications.handoff_decided"
 TASK_HANDOFF_OVERDUE = "notifications.handoff_overdue"
+#: Picked up by the webhooks domain: events for the parties' own systems.
+TASK_WEBHOOK_HANDOFF_EVENT = "webhooks.record_handoff_event"
+TASK_WEBHOOK_TICKET_CLOSED = "webhooks.record_ticket_closed"
 
 TEXT_MAX = 10_000
 KEY_MAX = 200
@@ -187,6 +190,8 @@ def _send(ticket_id: int, key: str, build: Callable[[Ticket, Party], Handoff], *
                                "shared_messages": len([s for s in handoff.shares if s.message_id]),
                                "shared_attachments": len([s for s in handoff.shares if s.attachment_id])})
             outbox.emit(TASK_HANDOFF_REQUESTED, {"handoff_id": handoff.id}, now=now)
+            outbox.emit(TASK_WEBHOOK_HANDOFF_EVENT, {"handoff_id": handoff.id, "event": "handoff.requested"},
+                        now=now)
             return handoff
     except IntegrityError:
         # The same request raced us to the unique (party, key): answer with its handoff.
@@ -340,7 +345,12 @@ def expire_stale_handoffs(*, now: datetime, after: timedelta, actor: Actor) -> l
 
 
 def withdraw_on_close(ticket: Ticket, actor: Actor, now: datetime) -> None:
-    """When a ticket closes, an unanswered handoff of it is withdrawn (run by the tickets domain)."""
+    """When a ticket closes, an unanswered handoff of it is withdrawn (run by the tickets domain).
+
+    Parties the ticket was ever handed to hear ``ticket.closed`` through their webhook.
+    """
+    if has_received_any(ticket.id):
+        outbox.emit(TASK_WEBHOOK_TICKET_CLOSED, {"ticket_id": ticket.id}, now=now)
     handoff = find_open_handoff(ticket.id)
     if handoff is None:
         return
@@ -362,6 +372,8 @@ def _decided(handoff: Handoff, actor: Actor, now: datetime, data: dict[str, obje
     audit.record(actor, f"handoff.{handoff.state.value}", subject_type="handoff", subject_id=handoff.id,
                  ticket_id=handoff.ticket_id, now=now, data={"kind": handoff.kind.value, **data})
     outbox.emit(TASK_HANDOFF_DECIDED, {"handoff_id": handoff.id, "state": handoff.state.value}, now=now)
+    event = f"handoff.{handoff.state.value}"
+    outbox.emit(TASK_WEBHOOK_HANDOFF_EVENT, {"handoff_id": handoff.id, "event": event}, now=now)
 
 
 def _lock(handoff_id: int, actor: Actor) -> Handoff:

@@ -78,6 +78,9 @@ MATRIX: dict[str, tuple[str, str, set[str]]] = {
     "vendor.accept": ("POST", "/vendor/handoffs/999/accept", set()),
     "vendor.reject": ("POST", "/vendor/handoffs/999/reject", set()),
     "admin.users": ("GET", "/admin/users", {"admin"}),
+    "admin.webhooks": ("GET", "/admin/webhooks", {"admin"}),
+    "admin.save_webhook": ("POST", "/admin/webhooks/2", {"admin"}),
+    "admin.replay_webhook": ("POST", "/admin/webhooks/deliveries/999/replay", set()),
     "admin.deactivate": ("POST", "/admin/users/{user}/deactivate", {"admin"}),
     "admin.reactivate": ("POST", "/admin/users/{user}/reactivate", {"admin"}),
     # The API answers API keys only, never a browser session (tests/web/test_api_tickets.py has its matrix).
