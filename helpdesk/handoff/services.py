@@ -25,14 +25,15 @@ from helpdesk.core.db import db, unit_of_work
 from helpdesk.core.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from helpdesk.handoff import policy
 from helpdesk.handoff.models import Handoff, HandoffKind, HandoffShare, HandoffState, RejectReason
-from helpdesk.handoff.queries import find_open_handoff, has_received_any
+from helpdesk.handoff.queries import find_open_handoff, has_received, has_received_any
 from helpdesk.responsibility import services as responsibility
 from helpdesk.responsibility.models import SegmentReason
 from helpdesk.sla.models import Metric, PartyTarget
 from helpdesk.tickets import policy as ticket_policy
 from helpdesk.tickets import services as tickets
+from helpdesk.tickets.attachments import AttachmentLimits, Upload, link
 from helpdesk.tickets.models import Attachment, Message, Ticket
-from helpdesk.tickets.states import OPEN_STATUSES, Priority
+from helpdesk.tickets.states import OPEN_STATUSES, MessageKind, Priority, TicketStatus
 
 TASK_HANDOFF_REQUESTED = "notifications.handoff_requested"
 TASK_HANDOFF_DECIDED = "notifications.handoff_decided"
@@ -40,6 +41,7 @@ TASK_HANDOFF_OVERDUE = "notifications.handoff_overdue"
 #: Picked up by the webhooks domain: events for the parties' own systems.
 TASK_WEBHOOK_HANDOFF_EVENT = "webhooks.record_handoff_event"
 TASK_WEBHOOK_TICKET_CLOSED = "webhooks.record_ticket_closed"
+TASK_WEBHOOK_MESSAGE_SHARED = "webhooks.record_message_shared"
 
 TEXT_MAX = 10_000
 KEY_MAX = 200
@@ -295,6 +297,71 @@ def withdraw_handoff(handoff_id: int, *, actor: Actor, now: datetime, reason: st
         handoff.reject_text = reason.strip()[:TEXT_MAX]
         _decided(handoff, actor, now, {"reason": handoff.reject_text})
     return handoff
+
+
+# --- talking across the boundary -----------------------------------------------------------
+
+
+def post_party_note(
+    ticket_id: int, body: str, *, actor: Actor, now: datetime, uploads: Sequence[Upload] = (),
+    limits: AttachmentLimits | None = None,
+) -> Message:
+    """A message between the help desk and a party the ticket was handed to; never the requester's.
+
+    The desk writes to the party holding the ticket (or to the receiver of the open
+    handoff); a party writes to the help desk, once the ticket was handed to it. Files
+    are checked like any other. Emits ``webhooks.record_message_shared`` for a party audience.
+
+    :raises NotFound: the actor may not see the ticket (a party it was never handed to).
+    :raises InvalidTransition: the desk has no other party to write to, or the ticket is closed.
+    :raises ValidationFailed: an empty or over-long body, or a refused file.
+    """
+    if not body.strip():
+        raise _invalid("body", _l("本文を入力してください。"))
+    if len(body) > TEXT_MAX:
+        raise _invalid("body", _l("長すぎます。"))
+    files = tickets.check_uploads(uploads, limits)
+    try:
+        with unit_of_work() as session:
+            ticket = tickets.get_for_update(ticket_id)
+            desk = tickets.helpdesk_party()
+            if desk.id in actor.party_ids and ticket_policy.can_work_ticket(actor, ticket):
+                author_party, audience = desk.id, _counterpart(ticket.id, desk.id)
+            else:
+                parties = [p for p in actor.party_ids if has_received({p}, ticket.id)]
+                hidden = ticket.is_confidential and not actor.is_security_cleared
+                if not parties or hidden or not policy.can_act_for_party(actor, parties[0]):
+                    raise NotFound("ticket")
+                author_party, audience = parties[0], desk.id
+            if ticket.status is TicketStatus.CLOSED:
+                raise InvalidTransition(_l("完了したチケットには書き込めません。"))
+            message = Message(ticket_id=ticket.id, kind=MessageKind.PARTY_NOTE, author_id=actor.user_id,
+                              author_party_id=author_party, audience_party_id=audience, body=body.strip(),
+                              created_at=now)
+            session.add(message)
+            session.flush()
+            link(files, ticket_id=ticket.id, message_id=message.id, is_public=False, actor=actor, now=now)
+            ticket.updated_at = now
+            audit.record(actor, "message.party_note", subject_type="message", subject_id=message.id,
+                         ticket_id=ticket.id, now=now, data={"to_party_id": audience,
+                                                             "attachments": [f.filename for f in files]})
+            if audience != desk.id:
+                outbox.emit(TASK_WEBHOOK_MESSAGE_SHARED, {"message_id": message.id}, now=now)
+    except BaseException:
+        tickets.discard_checked(files, limits)
+        raise
+    return message
+
+
+def _counterpart(ticket_id: int, desk_id: int) -> int:
+    """Whom the desk writes to: the holding party, else the receiver of the open handoff."""
+    segment = responsibility.find_open_segment(ticket_id)
+    if segment is not None and segment.party_id != desk_id:
+        return segment.party_id
+    open_handoff = find_open_handoff(ticket_id)
+    if open_handoff is not None and open_handoff.to_party_id != desk_id:
+        return open_handoff.to_party_id
+    raise InvalidTransition(_l("連絡できる事業者がいません。先に引き継ぎを依頼してください。"))
 
 
 # --- the clock ------------------------------------------------------------------------------

@@ -150,22 +150,26 @@ def open_ticket(
         existing = find_by_intake_key(requester_id, data.intake_key)
         if existing is not None:
             return existing
-    files = _check_uploads(uploads, limits)
+    files = check_uploads(uploads, limits)
     try:
         return _open_ticket(data, requester_id, actor=actor, now=now, files=files)
     except IntegrityError:
-        _discard(files, limits)
+        discard_checked(files, limits)
         # A concurrent submission with the same key won the race: answer with its ticket.
         existing = find_by_intake_key(requester_id, data.intake_key) if data.intake_key else None
         if existing is None:
             raise
         return existing
     except BaseException:
-        _discard(files, limits)
+        discard_checked(files, limits)
         raise
 
 
-def _check_uploads(uploads: Sequence[Upload], limits: AttachmentLimits | None) -> list[CheckedFile]:
+def check_uploads(uploads: Sequence[Upload], limits: AttachmentLimits | None) -> list[CheckedFile]:
+    """Check and store uploads before a unit of work links them (nothing is linked yet).
+
+    :raises ValidationFailed: a refused file (then none is kept).
+    """
     if not any(u.filename for u in uploads):
         return []
     if limits is None:
@@ -173,7 +177,8 @@ def _check_uploads(uploads: Sequence[Upload], limits: AttachmentLimits | None) -
     return check_and_store(uploads, limits)
 
 
-def _discard(files: Sequence[CheckedFile], limits: AttachmentLimits | None) -> None:
+def discard_checked(files: Sequence[CheckedFile], limits: AttachmentLimits | None) -> None:
+    """Delete stored files whose unit of work failed."""
     if files and limits is not None:
         discard(files, store=limits.store)
 
@@ -266,14 +271,14 @@ def add_message(
         raise ValidationFailed(_l("本文を入力してください。"), fields={"body": _l("必須です。")})
     if len(body) > BODY_MAX:
         raise ValidationFailed(_l("本文が長すぎます。"), fields={"body": _l("長すぎます。")})
-    files = _check_uploads(uploads, limits)
+    files = check_uploads(uploads, limits)
     try:
         return _add_message(ticket_id, kind, body, actor=actor, now=now, files=files,
                             call_direction=call_direction, caller_name=caller_name,
                             call_duration_seconds=call_duration_seconds,
                             author_party_id=author_party_id, seen_up_to=seen_up_to)
     except BaseException:
-        _discard(files, limits)
+        discard_checked(files, limits)
         raise
 
 
@@ -660,7 +665,7 @@ def add_attachments(
     """
     if not uploads:
         raise ValidationFailed(_l("ファイルを選んでください。"), fields={"files": _l("必須です。")})
-    files = _check_uploads(uploads, limits)
+    files = check_uploads(uploads, limits)
     try:
         with unit_of_work():
             ticket = _get_for_update(ticket_id)
@@ -679,7 +684,7 @@ def add_attachments(
                          ticket_id=ticket.id, now=now,
                          data={"attachments": [f.filename for f in files], "is_public": is_public})
     except BaseException:
-        _discard(files, limits)
+        discard_checked(files, limits)
         raise
     return rows
 

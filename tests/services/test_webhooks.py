@@ -186,3 +186,17 @@ def test_admin_page_saves_an_endpoint_and_shows_the_secret_once(
     page = saved.get_data(as_text=True)
     assert "whsec_" in page and receiver.url in page
     assert "whsec_" not in client.get("/admin/webhooks").get_data(as_text=True)  # shown once
+
+
+def test_a_party_note_to_the_vendor_becomes_message_shared(setup: dict[str, Any], make_user: MakeUser,
+                                                         receiver: Receiver) -> None:
+    vendor = actor_of(make_user(Role.VENDOR))
+    handoffs.accept_handoff(setup["handoff"].id, actor=vendor, now=T0)
+    agent = actor_of(make_user(Role.AGENT))
+
+    note = handoffs.post_party_note(setup["ticket"].id, "ログを送ります", actor=agent, now=T0)
+
+    assert webhooks.record_message_shared(note.id, source_key="outbox:9", now=T0) == 1
+    assert webhooks.deliver(webhooks.list_due(now=T0)[0], now=T0, settings=setup["settings"]).delivered
+    payload = next(iter(receiver.effects.values()))
+    assert payload["type"] == "ticket.message_shared" and payload["data"]["body"] == "ログを送ります"

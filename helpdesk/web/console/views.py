@@ -36,7 +36,13 @@ from helpdesk.tickets.states import (
 from helpdesk.web.common.auth import current_actor, current_db_user, require
 from helpdesk.web.common.files import attachment_limits, download, uploads_from
 from helpdesk.web.common.forms import CsrfForm, show_field_errors
-from helpdesk.web.common.handoff_forms import AcceptForm, EscalateForm, RejectForm, WithdrawForm
+from helpdesk.web.common.handoff_forms import (
+    AcceptForm,
+    EscalateForm,
+    PartyNoteForm,
+    RejectForm,
+    WithdrawForm,
+)
 from helpdesk.web.common.i18n import jst, select_locale
 from helpdesk.web.common.navigation import safe_next
 from helpdesk.web.console.forms import (
@@ -440,6 +446,26 @@ def escalate(number: str) -> ResponseReturnValue:
     return redirect(url_for("console.ticket", number=item.number))
 
 
+@bp.post("/tickets/<number>/party-notes")
+@require(can_use_console)
+def post_party_note(number: str) -> ResponseReturnValue:
+    """Write to the party holding the ticket (or asked to take it); the requester never sees it."""
+    actor = current_actor()
+    item = tickets.get_workable_ticket_for(actor, number)
+    form = PartyNoteForm()
+    if not form.validate_on_submit():
+        return _workspace(item, party_note_form=form, status=422)
+    try:
+        handoff_services.post_party_note(item.id, form.body.data, actor=actor, now=utcnow(),
+                                         uploads=uploads_from(form.attachments.data),
+                                         limits=attachment_limits())
+    except ValidationFailed as exc:
+        show_field_errors(form, exc)
+        return _workspace(item, party_note_form=form, status=422)
+    flash(_("事業者へ連絡しました。"), "success")
+    return redirect(url_for("console.ticket", number=item.number))
+
+
 @bp.post("/handoffs/<int:handoff_id>/withdraw")
 @require(can_use_console)
 def withdraw_handoff(handoff_id: int) -> ResponseReturnValue:
@@ -572,6 +598,10 @@ def _handoff_context(item: Ticket, forms: Mapping[str, Any]) -> dict[str, Any]:
         "escalate_form": forms.get("escalate_form") or (_escalate_form(item) if may_escalate else None),
         "withdraw_form": WithdrawForm(formdata=None), "accept_form": AcceptForm(formdata=None),
         "reject_form": reject_form, "is_desk_party": desk.id in actor.party_ids,
+        "party_note_form": forms.get("party_note_form") or PartyNoteForm(formdata=None),
+        "can_write_party": item.is_open and (
+            (holder is not None and holder.id != desk.id)
+            or (open_handoff is not None and open_handoff.to_party_id != desk.id)),
     }
 
 
