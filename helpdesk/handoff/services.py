@@ -426,10 +426,38 @@ def withdraw_on_close(ticket: Ticket, actor: Actor, now: datetime) -> None:
     _decided(handoff, actor, now, {"reason": "ticket closed"})
 
 
+def propose_security_handoff(ticket: Ticket, actor: Actor, now: datetime) -> Handoff | None:
+    """A security incident is offered to the security team at once, with its P1 acknowledgement target.
+
+    Sent by the system for the help desk (the person who filed it may be any member of
+    staff); the help desk stays responsible until the team accepts. Nothing happens when
+    no security party is configured, the desk no longer holds the ticket, or a handoff is
+    already open.
+    """
+    team = db.session.scalar(select(Party).where(Party.kind == PartyKind.SECURITY, Party.is_active.is_(True))
+                             .order_by(Party.id).limit(1))
+    segment = responsibility.find_open_segment(ticket.id)
+    if team is None or segment is None or segment.party_id == team.id or find_open_handoff(ticket.id):
+        return None
+    request = HandoffRequest(
+        to_party_id=team.id, idempotency_key=f"security-incident:{ticket.id}:{now.isoformat()}",
+        symptom=f"{ticket.subject}\n{ticket.description}".strip(),
+        impact=str(_l("セキュリティ事案（機密）")), requester_contact="",
+    )
+    system = Actor(role="system", label=f"security proposal by {actor.label}")
+    handoff = request_handoff(ticket.id, request, actor=system, now=now)
+    p1_due = _ack_due(team.id, Priority.P1, now)
+    if p1_due is not None:
+        handoff.ack_due_at = p1_due
+    return handoff
+
+
 def register_hooks() -> None:
-    """Let the tickets domain call :func:`withdraw_on_close` (once, however often called)."""
-    if withdraw_on_close not in tickets.ON_CLOSE:
-        tickets.ON_CLOSE.append(withdraw_on_close)
+    """Let the tickets domain call our hooks (once each, however often called)."""
+    for hooks, hook in ((tickets.ON_CLOSE, withdraw_on_close),
+                        (tickets.ON_SECURITY_INCIDENT, propose_security_handoff)):
+        if hook not in hooks:
+            hooks.append(hook)
 
 
 # --- helpers --------------------------------------------------------------------------------

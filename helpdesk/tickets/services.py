@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
@@ -235,6 +235,9 @@ def _open_ticket(
                      data={"type": ticket.type.value, "channel": ticket.channel.value,
                            "priority": ticket.priority.value})
         outbox.emit(TASK_TICKET_OPENED, {"ticket_id": ticket.id}, now=now)
+        if ticket.type is TicketType.SECURITY:
+            for hook in ON_SECURITY_INCIDENT:
+                hook(ticket, actor, now)
     return ticket
 
 
@@ -363,9 +366,38 @@ def assign(ticket_id: int, assignee_id: int | None, *, actor: Actor, now: dateti
     return ticket
 
 
+BREAK_GLASS_MINUTES = 30
+
+
+def break_glass(ticket_id: int, reason: str, *, actor: Actor, now: datetime) -> datetime:
+    """An uncleared desk member reads a confidential ticket in an emergency; the reason is audited.
+
+    Returns until when the reading is allowed. The security team sees every such event in
+    the audit trail of the ticket.
+
+    :raises PermissionDenied: not desk staff, or the ticket is not confidential.
+    :raises ValidationFailed: no reason given.
+    """
+    if not reason.strip():
+        raise ValidationFailed(_l("緊急閲覧の理由を入力してください。"), fields={"reason": _l("必須です。")})
+    with unit_of_work():
+        ticket = _get_for_update(ticket_id)
+        if actor.role not in policy.DESK_ROLES or not ticket.is_confidential:
+            raise PermissionDenied(_l("この操作はできません。"))
+        until = now + timedelta(minutes=BREAK_GLASS_MINUTES)
+        audit.record(actor, "ticket.break_glass", subject_type="ticket", subject_id=ticket.number,
+                     ticket_id=ticket.id, now=now,
+                     data={"reason": reason.strip()[:1000], "until": until.isoformat()})
+    return until
+
+
+#: Run inside the unit of work when a ticket is opened as, or becomes, a security incident
+#: (the handoff domain proposes the handoff to the security team at once).
+ON_SECURITY_INCIDENT: list[Callable[[Ticket, Actor, datetime], object]] = []
+
 #: Run inside the unit of work when a ticket closes. Higher domains register here (the
 #: handoff domain withdraws an unanswered handoff) so that tickets never imports them.
-ON_CLOSE: list[Callable[[Ticket, Actor, datetime], None]] = []
+ON_CLOSE: list[Callable[[Ticket, Actor, datetime], object]] = []
 
 
 def change_status(
@@ -598,6 +630,9 @@ def update_fields(ticket_id: int, changes: FieldChanges, *, actor: Actor, now: d
         ticket.updated_at = now
         audit.record(actor, "ticket.fields_changed", subject_type="ticket", subject_id=ticket.number,
                      ticket_id=ticket.id, now=now, data={"changes": diff})
+        if "type" in diff and ticket.type is TicketType.SECURITY:
+            for hook in ON_SECURITY_INCIDENT:
+                hook(ticket, actor, now)
     return ticket
 
 

@@ -64,6 +64,8 @@ MATRIX: dict[str, tuple[str, str, set[str]]] = {
     # Presence is for everyone in the console who may see the ticket, readers included.
     "console.presence_heartbeat": ("POST", "/console/tickets/{own}/presence", DESK),
     "console.escalate": ("POST", "/console/tickets/{own}/handoffs", WORKERS),
+    # Only for confidential tickets, which {own} is not: 404 for everyone (test_console_confidential.py).
+    "console.break_glass": ("POST", "/console/tickets/{own}/break-glass", set()),
     "console.post_party_note": ("POST", "/console/tickets/{own}/party-notes", WORKERS),
     # No handoff 999 exists: everyone is refused (tests/web/test_console_handoffs.py has the real ones).
     "console.withdraw_handoff": ("POST", "/console/handoffs/999/withdraw", set()),

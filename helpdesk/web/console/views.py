@@ -6,7 +6,17 @@ from collections.abc import Mapping
 from datetime import UTC
 from typing import Any
 
-from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
@@ -47,6 +57,7 @@ from helpdesk.web.common.i18n import jst, select_locale
 from helpdesk.web.common.navigation import safe_next
 from helpdesk.web.console.forms import (
     AssignForm,
+    BreakGlassForm,
     CannedForm,
     FieldsForm,
     MessageForm,
@@ -157,8 +168,16 @@ def ticket(number: str) -> ResponseReturnValue:
     """The workspace: timeline, reply and note, classification, assignment, resolution.
 
     ``?canned=<id>`` puts that canned response, placeholders filled, into the reply form.
+    A confidential ticket shows an uncleared agent only a stub, or, after a break-glass
+    with a reason, a read-only view until the grant runs out.
     """
-    item = tickets.get_ticket_by_number_for(current_actor(), number)
+    try:
+        item = tickets.get_ticket_by_number_for(current_actor(), number)
+    except NotFound:
+        stub = tickets.find_confidential_stub(current_actor(), number)
+        if stub is None:
+            raise
+        return _confidential_page(stub)
     canned_id = request.args.get("canned", type=int)
     user = current_db_user()
     if canned_id and user is not None:
@@ -166,6 +185,35 @@ def ticket(number: str) -> ResponseReturnValue:
         form = MessageForm(formdata=None, prefix="public_reply", body=canned.render(canned_id, item, user))
         return _workspace(item, public_reply_form=form)
     return _workspace(item)
+
+
+@bp.post("/tickets/<number>/break-glass")
+@require(can_use_console)
+def break_glass(number: str) -> ResponseReturnValue:
+    """Read a confidential ticket in an emergency: the reason goes to the audit trail."""
+    stub = tickets.find_confidential_stub(current_actor(), number)
+    if stub is None:
+        raise NotFound("ticket")
+    form = BreakGlassForm()
+    if not form.validate_on_submit():
+        return _confidential_page(stub, form=form, status=422)
+    until = ticket_services.break_glass(stub.id, form.reason.data, actor=current_actor(), now=utcnow())
+    grants = dict(session.get("break_glass", {}))
+    grants[stub.number] = until.timestamp()
+    session["break_glass"] = grants
+    flash(_("緊急閲覧を記録しました。%(minutes)d分間閲覧できます。",
+            minutes=ticket_services.BREAK_GLASS_MINUTES), "success")
+    return redirect(url_for("console.ticket", number=stub.number))
+
+
+def _confidential_page(stub: Ticket, *, form: BreakGlassForm | None = None, status: int = 200
+                       ) -> ResponseReturnValue:
+    granted = float(session.get("break_glass", {}).get(stub.number, 0)) > utcnow().timestamp()
+    return render_template(
+        "console/confidential.html", ticket=stub, holder=tickets.holders([stub.id]).get(stub.id),
+        granted=granted, form=form or BreakGlassForm(formdata=None),
+        timeline=tickets.timeline(stub.id, include_internal=True) if granted else [],
+    ), status
 
 
 @bp.post("/tickets/<number>/presence")
