@@ -66,6 +66,7 @@ def settings_from(config: Mapping[str, Any]) -> DeliverySettings:
         allow_http=bool(config.get("WEBHOOK_ALLOW_HTTP", False)),
         timeout_seconds=float(config.get("WEBHOOK_TIMEOUT_SECONDS", 10.0)),
         give_up_after=timedelta(hours=float(config.get("WEBHOOK_GIVE_UP_HOURS", 24.0))),
+        first_retry=timedelta(seconds=float(config.get("WEBHOOK_FIRST_RETRY_SECONDS", 30.0))),
     )
 
 
