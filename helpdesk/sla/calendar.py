@@ -12,7 +12,7 @@ microsecond, on ``datetime`` and ``timedelta`` values, never floats.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -205,7 +205,7 @@ def _open_periods(
         day += timedelta(days=1)
 
 
-def _weekly_profiles(hours: Iterator[OpeningHours] | tuple[OpeningHours, ...]) -> tuple[_Profile, ...]:
+def _weekly_profiles(hours: Iterable[OpeningHours]) -> tuple[_Profile, ...]:
     """Each weekday's merged open periods, with overnight intervals split at local midnight."""
     pieces: list[list[tuple[int, int]]] = [[] for _ in range(7)]
     for interval in hours:
