@@ -139,3 +139,23 @@ def test_party_notes_through_the_api(world: dict[str, Any]) -> None:
     assert answer.status_code == 201
     notes = world["ops"]("GET", f"/handoffs/{handoff_id}").get_json()["party_notes"]
     assert [n["body"] for n in notes] == ["再起動します", "了解"]
+
+
+def test_the_vendor_sends_files_to_the_desk(world: dict[str, Any]) -> None:
+    handoff_id = _escalate(world).get_json()["id"]
+    number = world["ticket"].number
+    world["ops"]("POST", f"/handoffs/{handoff_id}/accept", json={})
+
+    sent = world["ops"]("POST", f"/tickets/{number}/attachments",
+                        data={"files": [(io.BytesIO(files.PDF), "作業報告①.pdf")]})
+    public = world["ops"]("POST", f"/tickets/{number}/attachments",
+                          data={"files": [(io.BytesIO(files.PDF), "x.pdf")], "visibility": "public"})
+    stranger = world["carrier"]("POST", f"/tickets/{number}/attachments",
+                                data={"files": [(io.BytesIO(files.PDF), "x.pdf")]})
+
+    assert sent.status_code == 201, sent.get_json()
+    assert [a["filename"] for a in sent.get_json()["items"]] == ["作業報告①.pdf"]
+    assert (public.status_code, stranger.status_code) == (422, 404)
+    desk_view = world["desk"]("GET", f"/tickets/{number}").get_json()
+    assert "作業報告①.pdf" in [a["filename"] for a in desk_view["attachments"]]
+    assert [m["kind"] for m in desk_view["messages"]][-1] == "party_note"

@@ -234,10 +234,10 @@ class Problem(BaseModel):
 
 
 class AttachmentUpload(BaseModel):
-    """``multipart/form-data``: one or more ``files`` and their ``visibility``."""
+    """``multipart/form-data``: one or more ``files`` and their ``visibility`` (``party`` for vendors)."""
 
     files: list[Annotated[bytes, Field(json_schema_extra={"contentMediaType": "application/octet-stream"})]]
-    visibility: Literal["public", "internal"] = "public"
+    visibility: Literal["public", "internal", "party"] = "public"
 
 
 # --- parsing --------------------------------------------------------------------------------

@@ -315,7 +315,8 @@ def add_message(number: str) -> Response:
 @api_key_required
 @operation("POST", "/tickets/<number>/attachments", _l("ファイルを添付する"), body=schemas.AttachmentUpload,
            body_media_type="multipart/form-data", accepts_idempotency_key=True,
-           description=_l("種類は内容から判定します。1つでも受け付けられないファイルがあれば、どれも保存しません。"),
+           description=_l("種類は内容から判定します。1つでも受け付けられないファイルがあれば、どれも保存しません。"
+                          "引き継ぎを受けた事業者が送るファイルは、ヘルプデスクへの連絡（party_note）として届きます。"),
            responses={201: (_l("添付したファイル"), schemas.AttachmentList),
                       403: (_l("内部ファイルを追加する権限がない"), schemas.Problem),
                       404: (_l("存在しないか、見る権限がない"), schemas.Problem),
@@ -323,22 +324,39 @@ def add_message(number: str) -> Response:
                       413: (_l("リクエストが大きすぎる"), schemas.Problem),
                       422: (_l("ファイルがない、または受け付けられない種類・大きさ"), schemas.Problem)})
 def add_attachments(number: str) -> Response:
-    """Attach files without a message; public unless ``visibility=internal`` (desk only)."""
+    """Attach files without a message; public unless ``visibility=internal`` (desk only).
+
+    A party the ticket was handed to sends files to the help desk instead (``visibility=party``
+    is implied): they arrive as a party note, never visible to the requester.
+    """
     actor = api_actor()
-    ticket = tickets.get_ticket_by_number_for(actor, number)
+    try:
+        ticket = tickets.get_ticket_by_number_for(actor, number)
+        for_party = False
+    except NotFound:
+        ticket = handoffs.get_ticket_for_party(actor, number)
+        for_party = True
     extra = set(request.form) - {"visibility"}
     if extra:
         raise invalid(sorted(extra)[0], _("不明な項目です。"))
-    visibility = request.form.get("visibility", "public")
-    if visibility not in {"public", "internal"}:
+    visibility = request.form.get("visibility", "party" if for_party else "public")
+    allowed = {"party"} if for_party else {"public", "internal"}
+    if visibility not in allowed:
         raise invalid("visibility", _("次のいずれかを指定してください: %(values)s",
-                                       values="'public', 'internal'"))
+                                       values=", ".join(f"'{v}'" for v in sorted(allowed))))
     uploads = uploads_from(request.files.getlist("files"))
     digests = [[u.filename, _digest(u.stream)] for u in uploads]
 
     def attach() -> idempotency.Answer:
-        rows = ticket_services.add_attachments(ticket.id, uploads, is_public=visibility == "public",
-                                               actor=actor, now=utcnow(), limits=attachment_limits())
+        if for_party:
+            if not uploads:
+                raise invalid("files", _("ファイルを選んでください。"))
+            note = handoff_services.post_party_note(ticket.id, _("ファイルを送ります。"), actor=actor,
+                                                    now=utcnow(), uploads=uploads, limits=attachment_limits())
+            rows = list(note.attachments)
+        else:
+            rows = ticket_services.add_attachments(ticket.id, uploads, is_public=visibility == "public",
+                                                   actor=actor, now=utcnow(), limits=attachment_limits())
         answer = schemas.AttachmentList(items=[schemas.attachment_out(ticket, row) for row in rows])
         return idempotency.Answer(status=201, body=answer.model_dump(mode="json"))
 
