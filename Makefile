@@ -25,7 +25,7 @@ translations: $(VENV)/.runtime
 	$(BIN)/pybabel --quiet compile -d helpdesk/translations
 
 extract-messages: $(VENV)/.runtime
-	$(BIN)/pybabel --quiet extract -F babel.cfg -k _l -k lazy_gettext -o helpdesk/translations/messages.pot --no-location --sort-output .
+	$(BIN)/pybabel --quiet extract -F babel.cfg -k _l -k lazy_gettext -k N_ -o helpdesk/translations/messages.pot --no-location --sort-output .
 	$(BIN)/pybabel --quiet update -i helpdesk/translations/messages.pot -d helpdesk/translations --no-fuzzy-matching --ignore-obsolete
 
 setup: $(VENV)/.runtime translations

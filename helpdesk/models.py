@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from helpdesk.accounts import models as accounts_models
 from helpdesk.audit import models as audit_models
+from helpdesk.core import idempotency as idempotency_models
 from helpdesk.core import outbox as outbox_models
 from helpdesk.handoff import models as handoff_models
 from helpdesk.incidents import models as incidents_models
@@ -17,6 +18,7 @@ from helpdesk.tickets import search as tickets_search  # registers the FTS5 upke
 ALL_MODULES = (
     accounts_models,
     audit_models,
+    idempotency_models,
     outbox_models,
     handoff_models,
     incidents_models,

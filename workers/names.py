@@ -11,6 +11,7 @@ from helpdesk.tickets.services import (
 
 OUTBOX_RELAY = "outbox.relay_pending"
 HEARTBEAT = "workers.heartbeat"
+PRUNE_IDEMPOTENCY_KEYS = "core.prune_idempotency_keys"
 TICKET_OPENED = TASK_TICKET_OPENED  # "notifications.ticket_opened"
 PUBLIC_REPLY = TASK_PUBLIC_REPLY  # "notifications.public_reply_added"
 TICKET_RESOLVED = TASK_TICKET_RESOLVED  # "notifications.ticket_resolved"

@@ -11,7 +11,7 @@ from celery import shared_task
 from flask import current_app
 from sqlalchemy.exc import OperationalError
 
-from helpdesk.core import outbox
+from helpdesk.core import idempotency, outbox
 from helpdesk.core.time import utcnow
 from helpdesk.notifications import services as notifications
 from workers import names
@@ -29,6 +29,12 @@ def relay_outbox() -> int:
 def heartbeat() -> None:
     """Prove that beat, broker, worker and database work together (read by /healthz)."""
     outbox.record_heartbeat(socket.gethostname(), now=utcnow())
+
+
+@shared_task(name=names.PRUNE_IDEMPOTENCY_KEYS, ignore_result=True)
+def prune_idempotency_keys() -> int:
+    """Forget API idempotency keys past their retention."""
+    return idempotency.prune(now=utcnow())
 
 
 #: Outbox tasks retry on database trouble; everything else is a bug to see in the logs.

@@ -7,7 +7,7 @@ import unicodedata
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import joinedload
 
-from helpdesk.accounts.models import Party, Role, User
+from helpdesk.accounts.models import Party, Role, Site, User
 from helpdesk.core.db import db
 
 
@@ -25,6 +25,11 @@ def find_active_user(user_id: int) -> User | None:
 def find_party_by_code(code: str) -> Party | None:
     """The party with this code, or None."""
     return db.session.scalar(select(Party).where(Party.code == code))
+
+
+def find_site_by_code(code: str) -> Site | None:
+    """The active site with this code, or None."""
+    return db.session.scalar(select(Site).where(Site.code == code, Site.is_active.is_(True)))
 
 
 def list_users(*, role: Role | None = None, offset: int = 0, limit: int = 50) -> list[User]:

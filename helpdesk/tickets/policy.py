@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sqlalchemy import ColumnElement, false, or_, true
+
 from helpdesk.core.actor import Actor
 from helpdesk.core.errors import NotFound, PermissionDenied
 from helpdesk.tickets.models import Ticket
@@ -27,6 +29,26 @@ def can_view_ticket(actor: Actor, ticket: Ticket) -> bool:
     if ticket.is_confidential:
         return actor.is_security_cleared
     return actor.role in DESK_ROLES or actor.role in {"security", "admin"}
+
+
+def visible_condition(actor: Actor) -> ColumnElement[bool]:
+    """:func:`can_view_ticket` as a WHERE clause, for lists; the two must agree."""
+    if actor.is_system:
+        return true()
+    own = Ticket.requester_id == actor.user_id if actor.user_id is not None else false()
+    if actor.role in DESK_ROLES or actor.role in {"security", "admin"}:
+        if actor.is_security_cleared:
+            return true()
+        return or_(Ticket.is_confidential.is_(False), own)
+    return own
+
+
+def can_list_tickets(actor: Actor) -> bool:
+    """Ticket lists through the API: staff their own, the desk and the ministry theirs to see.
+
+    Vendor parties get tickets only through handoffs, never from the general list.
+    """
+    return actor.user_id is not None and actor.role not in {"vendor", "system"}
 
 
 def can_work_ticket(actor: Actor, ticket: Ticket) -> bool:

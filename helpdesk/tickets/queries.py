@@ -20,7 +20,15 @@ from helpdesk.core.time import TOKYO
 from helpdesk.responsibility.models import ResponsibilitySegment
 from helpdesk.tickets import policy
 from helpdesk.tickets.models import Attachment, Message, Service, Ticket
-from helpdesk.tickets.states import OPEN_STATUSES, MessageKind
+from helpdesk.tickets.search import term_condition, terms_of
+from helpdesk.tickets.states import (
+    OPEN_STATUSES,
+    Channel,
+    MessageKind,
+    Priority,
+    TicketStatus,
+    TicketType,
+)
 
 PAGE_SIZE = 50
 
@@ -243,3 +251,71 @@ def get_ticket(ticket_id: int) -> Ticket:
     if ticket is None:
         raise NotFound("ticket")
     return ticket
+
+
+@dataclass(frozen=True)
+class TicketListFilters:
+    """Narrowing of the API's ticket list; None means any."""
+
+    is_open: bool | None = None
+    status: TicketStatus | None = None
+    type: TicketType | None = None
+    priority: Priority | None = None
+    channel: Channel | None = None
+    service_code: str | None = None
+    site_code: str | None = None
+    assignee_id: int | None = None
+    updated_since: datetime | None = None
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class Slice:
+    """A keyset page, newest first: the rows, and the id to continue below if more follow."""
+
+    items: list[Ticket]
+    next_before_id: int | None
+
+
+def list_visible_tickets(
+    actor: Actor, filters: TicketListFilters, *, before_id: int | None = None, limit: int = 50
+) -> Slice:
+    """Tickets the actor may see, newest first, ``limit`` at a time below ``before_id``.
+
+    Keyset paging on the primary key stays as fast on the last page as on the first.
+    """
+    stmt = select(Ticket).where(policy.visible_condition(actor))
+    if filters.is_open is not None:
+        open_condition = Ticket.status.in_(OPEN_STATUSES)
+        stmt = stmt.where(open_condition if filters.is_open else ~open_condition)
+    for column, value in ((Ticket.status, filters.status), (Ticket.type, filters.type),
+                          (Ticket.priority, filters.priority), (Ticket.channel, filters.channel),
+                          (Ticket.assignee_id, filters.assignee_id)):
+        if value is not None:
+            stmt = stmt.where(column == value)
+    if filters.service_code:
+        services = select(Service.id).where(Service.code == filters.service_code)
+        stmt = stmt.where(Ticket.service_id.in_(services))
+    if filters.site_code:
+        stmt = stmt.where(Ticket.site_id.in_(select(Site.id).where(Site.code == filters.site_code)))
+    if filters.updated_since is not None:
+        stmt = stmt.where(Ticket.updated_at >= filters.updated_since)
+    for term in terms_of(filters.text):
+        stmt = stmt.where(term_condition(term))
+    if before_id is not None:
+        stmt = stmt.where(Ticket.id < before_id)
+    rows = list(db.session.scalars(
+        stmt.order_by(Ticket.id.desc()).limit(limit + 1)
+        .options(joinedload(Ticket.requester), joinedload(Ticket.assignee), joinedload(Ticket.service),
+                 joinedload(Ticket.site))
+    ).unique())
+    more = len(rows) > limit
+    return Slice(items=rows[:limit], next_before_id=rows[limit - 1].id if more else None)
+
+
+def list_messages(ticket_id: int, *, include_internal: bool) -> list[Message]:
+    """A ticket's messages, oldest first; public replies only unless ``include_internal``."""
+    stmt = select(Message).where(Message.ticket_id == ticket_id)
+    if not include_internal:
+        stmt = stmt.where(Message.kind == MessageKind.PUBLIC_REPLY)
+    return list(db.session.scalars(stmt.order_by(Message.id).options(joinedload(Message.author))))

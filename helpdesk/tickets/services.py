@@ -41,7 +41,7 @@ from helpdesk.tickets.attachments import (
     discard,
     link,
 )
-from helpdesk.tickets.models import Message, Service, Ticket, TicketNumberCounter
+from helpdesk.tickets.models import Attachment, Message, Service, Ticket, TicketNumberCounter
 from helpdesk.tickets.search import normalise
 from helpdesk.tickets.states import (
     Channel,
@@ -595,6 +595,86 @@ def _classification(ticket: Ticket) -> dict[str, object]:
         "priority": ticket.priority.value, "priority_overridden": ticket.is_priority_overridden,
         "service_id": ticket.service_id, "site_id": ticket.site_id,
     }
+
+
+@dataclass
+class TicketChange:
+    """Several changes an agent makes at once (the API's PATCH): all of them, or none."""
+
+    fields: FieldChanges | None = None
+    #: True to (re)assign: ``assignee_id`` None then means "unassign".
+    reassign: bool = False
+    assignee_id: int | None = None
+    status: TicketStatus | None = None
+    status_reason: str = ""
+    #: Resolving takes a code and a summary instead of a bare status.
+    resolution: tuple[ResolutionCode, str] | None = None
+
+
+def change_ticket(ticket_id: int, change: TicketChange, *, actor: Actor, now: datetime) -> Ticket:
+    """Apply a :class:`TicketChange` in one transaction, in the order fields, assignee, status.
+
+    Each part writes its own audit event and outbox rows as the single-purpose services
+    do; if any part is refused, nothing of the others is kept.
+
+    :raises NotFound: the actor may not see the ticket.
+    :raises PermissionDenied: the actor may not work the ticket, or the assignee is not desk staff.
+    :raises InvalidTransition: the state table refuses the status change.
+    :raises ValidationFailed: unknown service or site, or an empty resolution summary.
+    """
+    with unit_of_work():
+        ticket = _get_for_update(ticket_id)
+        policy.require_work_ticket(actor, ticket)
+        if change.fields is not None:
+            update_fields(ticket_id, change.fields, actor=actor, now=now)
+        if change.reassign:
+            assign(ticket_id, change.assignee_id, actor=actor, now=now)
+        if change.resolution is not None:
+            code, summary = change.resolution
+            resolve(ticket_id, code, summary, actor=actor, now=now)
+        elif change.status is not None and change.status is not ticket.status:
+            change_status(ticket_id, change.status, actor=actor, now=now, reason=change.status_reason)
+    return ticket
+
+
+def add_attachments(
+    ticket_id: int, uploads: Sequence[Upload], *, is_public: bool, actor: Actor, now: datetime,
+    limits: AttachmentLimits | None = None,
+) -> list[Attachment]:
+    """Attach files to a ticket without a message; the requester may add public files only.
+
+    Every file is checked first: one refused file refuses them all and nothing is kept.
+    One audit event names the files.
+
+    :raises NotFound: the actor may not see the ticket.
+    :raises PermissionDenied: a requester adding internal files, or a reader who may not work it.
+    :raises InvalidTransition: the ticket is closed.
+    :raises ValidationFailed: no file, or a refused file.
+    """
+    if not uploads:
+        raise ValidationFailed(_l("ファイルを選んでください。"), fields={"files": _l("必須です。")})
+    files = _check_uploads(uploads, limits)
+    try:
+        with unit_of_work():
+            ticket = _get_for_update(ticket_id)
+            policy.require_view_ticket(actor, ticket)
+            is_requester = ticket.requester_id == actor.user_id and not policy.can_work_ticket(actor, ticket)
+            if is_requester and not is_public:
+                raise PermissionDenied(_l("この操作はできません。"))
+            if not is_requester:
+                policy.require_work_ticket(actor, ticket)
+            if ticket.status is TicketStatus.CLOSED:
+                raise InvalidTransition(_l("完了したチケットにはファイルを追加できません。"))
+            rows = link(files, ticket_id=ticket.id, message_id=None, is_public=is_public,
+                        actor=actor, now=now)
+            ticket.updated_at = now
+            audit.record(actor, "ticket.files_added", subject_type="ticket", subject_id=ticket.number,
+                         ticket_id=ticket.id, now=now,
+                         data={"attachments": [f.filename for f in files], "is_public": is_public})
+    except BaseException:
+        _discard(files, limits)
+        raise
+    return rows
 
 
 # --- bulk changes ---------------------------------------------------------------------------

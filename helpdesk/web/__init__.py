@@ -9,7 +9,7 @@ from helpdesk.extensions import csrf
 from helpdesk.web.account.views import bp as account_bp
 from helpdesk.web.admin.views import bp as admin_bp
 from helpdesk.web.api.views import bp as api_bp
-from helpdesk.web.common import auth, errors, headers, i18n
+from helpdesk.web.common import auth, errors, headers, i18n, markup
 from helpdesk.web.common.health import bp as health_bp
 from helpdesk.web.console.views import bp as console_bp
 from helpdesk.web.portal.views import bp as portal_bp
@@ -22,6 +22,7 @@ def register_web(app: Flask, babel: Babel) -> None:
     auth.init_app(app)
     headers.init_app(app)
     errors.init_app(app)
+    markup.init_app(app)
     csrf.exempt(api_bp)
     for blueprint in (health_bp, account_bp, portal_bp, console_bp, vendor_bp, admin_bp, api_bp):
         app.register_blueprint(blueprint)

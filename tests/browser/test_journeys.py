@@ -11,8 +11,10 @@ from playwright.sync_api import Page, expect
 
 from helpdesk.accounts.models import Role
 from tests.conftest import PASSWORD, MakeTicket, MakeUser
+from tests.files import ooxml
 
 pytestmark = pytest.mark.browser
+REPORT_NAME = "障害報告①.docx"
 
 
 def _sign_in(page: Page, base: str, email: str, password: str = PASSWORD) -> None:
@@ -78,7 +80,8 @@ def test_switching_to_english(page: Page, live_server: str, screenshot_dir: Path
 def test_fault_from_filing_to_rated_closure(
     browser: Any, live_server: str, make_user: MakeUser, screenshot_dir: Path
 ) -> None:
-    """Staff file a fault; an agent answers, reprioritises and resolves; staff confirm and rate."""
+    """Staff file a fault with a Japanese-named report; an agent finds it by queue and by search,
+    answers, reprioritises and resolves; staff confirm and rate."""
     requester = make_user(family_name="佐藤", given_name="美咲")
     agent = make_user(Role.AGENT, family_name="石川", given_name="真由美")
     staff = browser.new_context(locale="ja-JP").new_page()
@@ -90,12 +93,24 @@ def test_fault_from_filing_to_rated_closure(
     staff.get_by_label("対象のサービス").select_option("mail")
     staff.get_by_label("件名").fill("共有フォルダに接続できません")
     staff.get_by_label("内容").fill("10時頃から「ネットワークパスが見つかりません」と表示されます。")
+    staff.get_by_label("添付ファイル（任意・複数可）").set_input_files(
+        [{"name": REPORT_NAME, "mimeType": "application/octet-stream", "buffer": ooxml("docx")}]
+    )
     staff.get_by_role("button", name="送信する").click()
     number = re.search(r"HD-\d{4}-\d{6}", staff.get_by_role("status").inner_text()).group(0)
 
     _sign_in(desk, live_server, agent.email)
+    expect(desk.get_by_role("link", name=number)).to_be_visible()  # found in the queue
+    desk.get_by_label("検索・番号").fill("ネットワークパス")
+    desk.get_by_role("button", name="検索", exact=True).click()
+    expect(desk.get_by_role("link", name=number)).to_have_count(1)  # found by full-text search
+    desk.screenshot(path=str(screenshot_dir / "console-search.png"), full_page=True)
     desk.get_by_role("link", name=number).click()
     expect(desk.get_by_role("heading", name=re.compile("共有フォルダに接続できません"))).to_be_visible()
+    expect(desk.get_by_role("link", name=REPORT_NAME)).to_be_visible()  # the name exactly as given
+    with desk.expect_download() as download:
+        desk.get_by_role("link", name=REPORT_NAME).click()
+    assert download.value.suggested_filename == REPORT_NAME
     desk.get_by_role("button", name="自分が担当する").click()
     desk.get_by_label("優先度").select_option("P2")
     desk.get_by_role("button", name="分類を保存").click()

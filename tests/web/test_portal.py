@@ -130,3 +130,20 @@ def test_a_refused_file_keeps_the_rest_of_the_form(
     assert "「見積書.pdf」は添付できない種類のファイルです" in html
     assert "0x800CCC0F" in html
     assert db.session.scalars(select(Ticket)).all() == []
+
+
+def test_light_markdown_is_shown_formatted_and_html_is_inert(
+    app: Flask, make_user: MakeUser, make_ticket: Any, login_as: LoginAs
+) -> None:
+    from helpdesk.accounts.models import Role
+
+    requester = make_user()
+    text = "手順:\n- **再起動**\n\n<img src=x onerror=alert(1)>[x](javascript:alert(1))"
+    ticket = make_ticket(requester=requester, description=text)
+    staff = login_as(app.test_client(), requester).get(f"/portal/tickets/{ticket.number}")
+    desk = login_as(app.test_client(), make_user(Role.AGENT)).get(f"/console/tickets/{ticket.number}")
+
+    for html in (staff.get_data(as_text=True), desk.get_data(as_text=True)):
+        assert "<li><strong>再起動</strong></li>" in html
+        assert "<img src=x" not in html and 'href="javascript' not in html
+        assert "&lt;img src=x onerror=alert(1)&gt;" in html

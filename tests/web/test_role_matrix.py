@@ -64,7 +64,17 @@ MATRIX: dict[str, tuple[str, str, set[str]]] = {
     "admin.users": ("GET", "/admin/users", {"admin"}),
     "admin.deactivate": ("POST", "/admin/users/{user}/deactivate", {"admin"}),
     "admin.reactivate": ("POST", "/admin/users/{user}/reactivate", {"admin"}),
-    "api.me": ("GET", "/api/v1/me", set()),  # API keys only, never a browser session
+    # The API answers API keys only, never a browser session (tests/web/test_api_tickets.py has its matrix).
+    "api.me": ("GET", "/api/v1/me", set()),
+    "api.create_ticket": ("POST", "/api/v1/tickets", set()),
+    "api.list_tickets": ("GET", "/api/v1/tickets", set()),
+    "api.get_ticket": ("GET", "/api/v1/tickets/{own}", set()),
+    "api.update_ticket": ("PATCH", "/api/v1/tickets/{own}", set()),
+    "api.add_message": ("POST", "/api/v1/tickets/{own}/messages", set()),
+    "api.add_attachments": ("POST", "/api/v1/tickets/{own}/attachments", set()),
+    "api.get_attachment": ("GET", "/api/v1/tickets/{own}/attachments/{file}", set()),
+    "api.openapi_document": ("GET", "/api/v1/openapi.json", set(ROLES)),
+    "api.docs": ("GET", "/api/v1/docs", set(ROLES)),
 }
 
 
@@ -137,14 +147,14 @@ def _call(client: FlaskClient, method: str, path: str) -> int:
         response.close()  # static files are streamed from an open file
         return response.status_code
     token = csrf_token(client, "/login")
-    return client.post(path, data={"csrf_token": token}).status_code
+    return client.open(path, method=method, data={"csrf_token": token}).status_code
 
 
 def _goes_to_login(client: FlaskClient, method: str, path: str) -> bool:
     response = (
         client.get(path)
         if method == "GET"
-        else client.post(path, data={"csrf_token": csrf_token(client, "/login")})
+        else client.open(path, method=method, data={"csrf_token": csrf_token(client, "/login")})
     )
     return "/login" in response.headers.get("Location", "")
 

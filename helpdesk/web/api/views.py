@@ -1,20 +1,43 @@
-"""REST API v1 for the vendors' tooling; authenticated by API key, never by cookie."""
+"""REST API v1: tickets for staff tools, the desk's integrations and the vendors' tooling.
+
+Authenticated by API key (``Authorization: Bearer``), never by cookie, so CSRF does not
+apply. Keys act as their user: the same policies as the pages decide what each caller
+sees and may do, and a ticket the caller may not see is a 404. Errors are
+``application/problem+json`` (mapped once in ``web/common/errors``).
+"""
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar, cast
 
-from flask import Blueprint, Response, g, jsonify, request
+from flask import Blueprint, Response, g, jsonify, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
+from helpdesk.accounts import queries as accounts_queries
 from helpdesk.accounts import services as accounts
-from helpdesk.core.errors import Unauthenticated
+from helpdesk.core import idempotency
+from helpdesk.core.actor import Actor
+from helpdesk.core.errors import PermissionDenied, Unauthenticated, ValidationFailed
 from helpdesk.core.time import utcnow
 from helpdesk.extensions import limiter
+from helpdesk.tickets import policy
+from helpdesk.tickets import queries as tickets
+from helpdesk.tickets import services as ticket_services
+from helpdesk.tickets.models import Ticket
+from helpdesk.tickets.services import FieldChanges, NewTicket, TicketChange
+from helpdesk.tickets.states import Channel, MessageKind
+from helpdesk.web.api import schemas
+from helpdesk.web.api.openapi import build_document, component_of, describe, operation
+from helpdesk.web.common.files import attachment_limits, download, uploads_from
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 F = TypeVar("F")
+RATE = "600 per minute"
 
 
 def api_key_required(view: F) -> F:
@@ -27,20 +50,303 @@ def api_key_required(view: F) -> F:
         if scheme.lower() != "bearer" or not key:
             raise Unauthenticated(_("APIキーを Authorization: Bearer ヘッダーで指定してください。"))
         g.actor = accounts.authenticate_api_key(key.strip(), now=utcnow())
+        user = accounts_queries.find_active_user(g.actor.user_id) if g.actor.user_id else None
+        if user is not None:
+            g.api_locale = user.locale
         return view(*args, **kwargs)  # type: ignore[operator]
 
     return cast(F, wrapper)
 
 
+def _actor() -> Actor:
+    return cast(Actor, g.actor)
+
+
+def _locale() -> str:
+    return str(get_locale() or "ja")
+
+
+def _answer(answer: idempotency.Answer, *, location: str | None = None) -> Response:
+    response = jsonify(answer.body)
+    response.status_code = answer.status
+    if location:
+        response.headers["Location"] = location
+    if answer.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return response
+
+
+def _once(payload: object, operation_: Callable[[], idempotency.Answer]) -> idempotency.Answer:
+    """Run a write once per ``Idempotency-Key`` (or simply run it when there is none)."""
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return operation_()
+    actor = _actor()
+    scope = f"user:{actor.user_id}" if actor.user_id is not None else f"key:{actor.api_key_id}"
+    digest = idempotency.fingerprint(request.method, request.path, payload)
+    return idempotency.once(scope, key.strip(), digest, operation_, now=utcnow())
+
+
+def _invalid(field: str, message: str) -> ValidationFailed:
+    return ValidationFailed(_("入力内容を確認してください。"), fields={field: message})
+
+
+def _site_id(code: str | None) -> int | None:
+    if code is None:
+        return None
+    site = accounts_queries.find_site_by_code(code)
+    if site is None:
+        raise _invalid("site", _("拠点コードが正しくありません。"))
+    return site.id
+
+
+def _detail(ticket: Ticket) -> dict[str, Any]:
+    actor = _actor()
+    include_internal = policy.can_work_ticket(actor, ticket)
+    merged_into = tickets.get_ticket(ticket.merged_into_id).number if ticket.merged_into_id else None
+    detail = schemas.ticket_detail(
+        ticket, locale=_locale(), holder=tickets.holders([ticket.id]).get(ticket.id),
+        merged_into=merged_into,
+        messages=tickets.list_messages(ticket.id, include_internal=include_internal),
+        attachments=tickets.list_attachments(ticket.id, public_only=not include_internal),
+    )
+    return detail.model_dump(mode="json")
+
+
+# --- documents ------------------------------------------------------------------------------
+
+
+@bp.get("/openapi.json")
+@operation("GET", "/openapi.json", _l("この API の OpenAPI 3.1 定義"), is_public=True,
+           responses={200: (_l("OpenAPI 3.1 の JSON"), None)})
+def openapi_document() -> Response:
+    """The machine-readable description of this API (no key needed)."""
+    return jsonify(build_document(server_url=url_for("api.openapi_document", _external=True)
+                                  .removesuffix("/openapi.json")))
+
+
+@bp.get("/docs")
+def docs() -> str:
+    """The same document as a readable page, in the reader's language."""
+    return render_template("api/docs.html", document=build_document(), describe=describe,
+                           component_of=component_of)
+
+
+# --- who am I -------------------------------------------------------------------------------
+
+
 @bp.get("/me")
-@limiter.limit("120 per minute")
+@limiter.limit(RATE)
 @api_key_required
+@operation("GET", "/me", _l("このキーで操作する利用者"),
+           responses={200: (_l("役割と所属"), schemas.Identity)})
 def me() -> Response:
     """Who the presented key acts as."""
-    actor = g.actor
-    return jsonify({
-        "role": actor.role,
-        "user_id": actor.user_id,
-        "party_ids": sorted(actor.party_ids),
-        "label": actor.label,
-    })
+    actor = _actor()
+    identity = schemas.Identity(role=actor.role, user_id=actor.user_id, party_ids=sorted(actor.party_ids),
+                                label=actor.label)
+    return jsonify(identity.model_dump(mode="json"))
+
+
+# --- tickets --------------------------------------------------------------------------------
+
+
+@bp.post("/tickets")
+@limiter.limit(RATE)
+@api_key_required
+@operation("POST", "/tickets", _l("チケットを起票する"), body=schemas.TicketCreate,
+           accepts_idempotency_key=True,
+           description=_l("窓口はメールアドレスで依頼者を指定して代理起票できます。"
+                          "チャネルは api になります。"),
+           responses={201: (_l("起票したチケット"), schemas.TicketDetail),
+                      403: (_l("他の人の代理起票は窓口のみ"), schemas.Problem),
+                      409: (_l("同じ Idempotency-Key が別の内容に使われています"), schemas.Problem),
+                      422: (_l("入力内容の誤り（項目ごとの説明付き）"), schemas.Problem)})
+def create_ticket() -> Response:
+    """Open a ticket as the key's user, or for a member of staff (desk only)."""
+    body = schemas.parse(schemas.TicketCreate, request.get_json(silent=True))
+    actor = _actor()
+
+    def create() -> idempotency.Answer:
+        ticket = ticket_services.open_ticket(_new_ticket(body, actor), actor=actor, now=utcnow())
+        return idempotency.Answer(status=201, body=_detail(ticket))
+
+    answer = _once(body.model_dump(mode="json"), create)
+    return _answer(answer, location=str(answer.body.get("url", "")))
+
+
+def _new_ticket(body: schemas.TicketCreate, actor: Actor) -> NewTicket:
+    requester_id = None
+    if body.requester is not None:
+        if not policy.can_open_ticket_for_others(actor):
+            raise PermissionDenied(_("他の人の代わりにチケットを起票する権限がありません。"))
+        requester = accounts_queries.find_user_by_email(body.requester)
+        if requester is None or not requester.is_active:
+            raise _invalid("requester", _("登録されているメールアドレスを指定してください。"))
+        requester_id = requester.id
+    return NewTicket(type=body.type, subject=body.subject, description=body.description,
+                     impact=body.impact, urgency=body.urgency, channel=Channel.API,
+                     service_code=body.service, site_id=_site_id(body.site),
+                     requester_id=requester_id)
+
+
+@bp.get("/tickets")
+@limiter.limit(RATE)
+@api_key_required
+@operation("GET", "/tickets", _l("チケットの一覧"), query=schemas.TicketListQuery,
+           description=_l("新しい順。職員は自分のチケット、窓口は機密以外のすべて（許可された人は機密も）。"),
+           responses={200: (_l("一覧の1ページ"), schemas.TicketPage),
+                      403: (_l("この一覧を使えない利用者（事業者は引き継ぎ経由）"), schemas.Problem),
+                      422: (_l("条件の誤り"), schemas.Problem)})
+def list_tickets() -> Response:
+    """Tickets the caller may see, newest first, with a cursor for the next page."""
+    actor = _actor()
+    if not policy.can_list_tickets(actor):
+        raise PermissionDenied(_("この一覧は利用できません。"))
+    query = schemas.parse(schemas.TicketListQuery, request.args.to_dict())
+    before_id = _cursor_id(query.cursor)
+    filters = tickets.TicketListFilters(
+        is_open=query.open, status=query.status, type=query.type, priority=query.priority,
+        channel=query.channel, service_code=query.service, site_code=query.site,
+        assignee_id=query.assignee, updated_since=query.updated_since, text=query.q or "",
+    )
+    found = tickets.list_visible_tickets(actor, filters, before_id=before_id, limit=query.limit)
+    next_cursor = str(found.next_before_id) if found.next_before_id is not None else None
+    page = schemas.TicketPage(items=[schemas.ticket_summary(t, _locale()) for t in found.items],
+                              next_cursor=next_cursor)
+    response = jsonify(page.model_dump(mode="json"))
+    if next_cursor is not None:
+        args = {**request.args.to_dict(), "cursor": next_cursor}
+        response.headers["Link"] = f'<{url_for("api.list_tickets", _external=True, **args)}>; rel="next"'
+    return response
+
+
+def _cursor_id(cursor: str | None) -> int | None:
+    if cursor is None:
+        return None
+    if not cursor.isdigit():
+        raise _invalid("cursor", _("値が正しくありません。"))
+    return int(cursor)
+
+
+@bp.get("/tickets/<number>")
+@limiter.limit(RATE)
+@api_key_required
+@operation("GET", "/tickets/<number>", _l("チケットを1件取得する"),
+           description=_l("職員には公開の返信と公開ファイルだけが含まれます。"),
+           responses={200: (_l("チケット"), schemas.TicketDetail),
+                      404: (_l("存在しないか、見る権限がない"), schemas.Problem)})
+def get_ticket(number: str) -> Response:
+    """One ticket with the conversation and files the caller may read."""
+    return jsonify(_detail(tickets.get_ticket_by_number_for(_actor(), number)))
+
+
+@bp.patch("/tickets/<number>")
+@limiter.limit(RATE)
+@api_key_required
+@operation("PATCH", "/tickets/<number>", _l("チケットを更新する（窓口）"), body=schemas.TicketPatch,
+           description=_l("分類・優先度・担当・状態・解決をまとめて変更します。一部でも拒否されれば何も変わりません。"),
+           responses={200: (_l("更新後のチケット"), schemas.TicketDetail),
+                      403: (_l("更新する権限がない"), schemas.Problem),
+                      404: (_l("存在しないか、見る権限がない"), schemas.Problem),
+                      409: (_l("状態遷移が許されていない"), schemas.Problem),
+                      422: (_l("入力内容の誤り"), schemas.Problem)})
+def update_ticket(number: str) -> Response:
+    """Change classification, assignee, status or resolution in one operation."""
+    actor = _actor()
+    ticket = tickets.get_workable_ticket_for(actor, number)
+    body = schemas.parse(schemas.TicketPatch, request.get_json(silent=True))
+    given = body.model_fields_set
+    fields = FieldChanges(type=body.type, impact=body.impact, urgency=body.urgency,
+                          service_code=body.service, site_id=_site_id(body.site), priority=body.priority,
+                          clear_priority_override="priority" in given and body.priority is None)
+    change = TicketChange(
+        fields=fields, reassign="assignee" in given, assignee_id=body.assignee, status=body.status,
+        status_reason=body.status_reason,
+        resolution=(body.resolution.code, body.resolution.summary) if body.resolution else None,
+    )
+    updated = ticket_services.change_ticket(ticket.id, change, actor=actor, now=utcnow())
+    return jsonify(_detail(updated))
+
+
+@bp.post("/tickets/<number>/messages")
+@limiter.limit(RATE)
+@api_key_required
+@operation("POST", "/tickets/<number>/messages", _l("返信・内部メモを追加する"), body=schemas.MessageCreate,
+           accepts_idempotency_key=True,
+           description=_l("職員は公開の返信のみ。窓口は internal_note で依頼者に見えないメモを書けます。"),
+           responses={201: (_l("追加したメッセージ"), schemas.MessageOut),
+                      403: (_l("この種類を書く権限がない"), schemas.Problem),
+                      404: (_l("存在しないか、見る権限がない"), schemas.Problem),
+                      409: (_l("完了済み、または seen_up_to より新しいやりとりがある"), schemas.Problem),
+                      422: (_l("入力内容の誤り"), schemas.Problem)})
+def add_message(number: str) -> Response:
+    """A public reply or an internal note, with the stale-reply guard of the console."""
+    actor = _actor()
+    ticket = tickets.get_ticket_by_number_for(actor, number)
+    body = schemas.parse(schemas.MessageCreate, request.get_json(silent=True))
+
+    def write() -> idempotency.Answer:
+        message = ticket_services.add_message(ticket.id, MessageKind(body.kind), body.body, actor=actor,
+                                              now=utcnow(), seen_up_to=body.seen_up_to)
+        return idempotency.Answer(status=201, body=schemas.message_out(message).model_dump(mode="json"))
+
+    return _answer(_once(body.model_dump(mode="json"), write))
+
+
+@bp.post("/tickets/<number>/attachments")
+@limiter.limit(RATE)
+@api_key_required
+@operation("POST", "/tickets/<number>/attachments", _l("ファイルを添付する"), body=schemas.AttachmentUpload,
+           body_media_type="multipart/form-data", accepts_idempotency_key=True,
+           description=_l("種類は内容から判定します。1つでも受け付けられないファイルがあれば、どれも保存しません。"),
+           responses={201: (_l("添付したファイル"), schemas.AttachmentList),
+                      403: (_l("内部ファイルを追加する権限がない"), schemas.Problem),
+                      404: (_l("存在しないか、見る権限がない"), schemas.Problem),
+                      409: (_l("完了したチケット"), schemas.Problem),
+                      413: (_l("リクエストが大きすぎる"), schemas.Problem),
+                      422: (_l("ファイルがない、または受け付けられない種類・大きさ"), schemas.Problem)})
+def add_attachments(number: str) -> Response:
+    """Attach files without a message; public unless ``visibility=internal`` (desk only)."""
+    actor = _actor()
+    ticket = tickets.get_ticket_by_number_for(actor, number)
+    extra = set(request.form) - {"visibility"}
+    if extra:
+        raise _invalid(sorted(extra)[0], _("不明な項目です。"))
+    visibility = request.form.get("visibility", "public")
+    if visibility not in {"public", "internal"}:
+        raise _invalid("visibility", _("次のいずれかを指定してください: %(values)s",
+                                       values="'public', 'internal'"))
+    uploads = uploads_from(request.files.getlist("files"))
+    digests = [[u.filename, _digest(u.stream)] for u in uploads]
+
+    def attach() -> idempotency.Answer:
+        rows = ticket_services.add_attachments(ticket.id, uploads, is_public=visibility == "public",
+                                               actor=actor, now=utcnow(), limits=attachment_limits())
+        answer = schemas.AttachmentList(items=[schemas.attachment_out(ticket, row) for row in rows])
+        return idempotency.Answer(status=201, body=answer.model_dump(mode="json"))
+
+    return _answer(_once({"visibility": visibility, "files": digests}, attach))
+
+
+def _digest(stream: Any) -> str:
+    digest = hashlib.sha256()
+    for chunk in iter(lambda: stream.read(65536), b""):
+        digest.update(chunk)
+    stream.seek(0)
+    return digest.hexdigest()
+
+
+@bp.get("/tickets/<number>/attachments/<int:attachment_id>")
+@limiter.limit(RATE)
+@api_key_required
+@operation("GET", "/tickets/<number>/attachments/<int:attachment_id>", _l("添付ファイルをダウンロードする"),
+           download=True,
+           responses={200: (_l("ファイルの内容（Content-Disposition: attachment）"), None),
+                      404: (_l("存在しないか、見る権限がない"), schemas.Problem)})
+def get_attachment(number: str, attachment_id: int) -> Response:
+    """The file's bytes, as a download with the portal's safe headers."""
+    actor = _actor()
+    ticket = tickets.get_ticket_by_number_for(actor, number)
+    public_only = not policy.can_work_ticket(actor, ticket)
+    return download(tickets.get_attachment(ticket, attachment_id, public_only=public_only))

@@ -6,6 +6,7 @@ import logging
 
 from flask import Flask, Response, jsonify, render_template, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -13,18 +14,18 @@ from helpdesk.core.errors import DomainError
 
 log = logging.getLogger(__name__)
 
-TITLES = {
-    400: "リクエストが正しくありません",
-    401: "ログインが必要です",
-    403: "アクセスできません",
-    404: "ページが見つかりません",
-    405: "この操作はできません",
-    409: "操作が競合しました",
-    413: "データが大きすぎます",
-    422: "入力内容に誤りがあります",
-    429: "操作が多すぎます",
-    500: "システムエラーが発生しました",
-    503: "ただいま利用できません",
+TITLES: dict[int, object] = {
+    400: _l("リクエストが正しくありません"),
+    401: _l("ログインが必要です"),
+    403: _l("アクセスできません"),
+    404: _l("ページが見つかりません"),
+    405: _l("この操作はできません"),
+    409: _l("操作が競合しました"),
+    413: _l("データが大きすぎます"),
+    422: _l("入力内容に誤りがあります"),
+    429: _l("操作が多すぎます"),
+    500: _l("システムエラーが発生しました"),
+    503: _l("ただいま利用できません"),
 }
 
 
@@ -34,7 +35,7 @@ def _wants_json() -> bool:
 
 def _problem(status: int, code: str, detail: str, fields: dict[str, str] | None = None) -> Response:
     body: dict[str, object] = {
-        "type": f"about:blank#{code}", "title": _(TITLES.get(status, "エラー")),
+        "type": f"about:blank#{code}", "title": str(TITLES.get(status, _("エラー"))),
         "status": status, "detail": detail,
     }
     if fields:
@@ -47,7 +48,7 @@ def _problem(status: int, code: str, detail: str, fields: dict[str, str] | None 
 
 def _page(status: int, detail: str) -> tuple[str, int]:
     return render_template("errors/error.html", status=status,
-                           title=_(TITLES.get(status, "エラー")), detail=detail), status
+                           title=str(TITLES.get(status, _("エラー"))), detail=detail), status
 
 
 def init_app(app: Flask) -> None:
@@ -55,7 +56,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError) -> Response | tuple[str, int]:
-        detail = str(error.message) if error.message else _(TITLES.get(error.status, "エラー"))
+        detail = str(error.message) if error.message else str(TITLES.get(error.status, _("エラー")))
         if _wants_json():
             return _problem(error.status, error.code, detail,
                             {k: str(v) for k, v in error.fields.items()})
@@ -71,7 +72,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Response | tuple[str, int]:
         status = error.code or 500
-        detail = _(TITLES.get(status, "エラー"))
+        detail = str(TITLES.get(status, _("エラー")))
         if _wants_json():
             response = _problem(status, "http_error", detail)
             if status == 429 and error.get_response().headers.get("Retry-After"):

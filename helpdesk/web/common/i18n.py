@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Flask, current_app, has_request_context, session
+from flask import Flask, current_app, g, has_request_context, request, session
 from flask_babel import Babel, format_datetime
 from flask_login import current_user
 
@@ -12,10 +12,19 @@ from helpdesk.core.time import TOKYO
 
 
 def select_locale() -> str:
-    """The signed-in user's profile language, else the session's switch, else Japanese."""
+    """The signed-in user's profile language, else the session's switch, else Japanese.
+
+    API callers have no session: ``Accept-Language`` decides, else the key's user's profile.
+    The API's docs page is a page like the others.
+    """
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():
         return str(current_app.config["BABEL_DEFAULT_LOCALE"])
+    if request.blueprint == "api" and request.endpoint != "api.docs":
+        asked = request.accept_languages.best_match(languages) if request.accept_languages else None
+        api_locale = g.get("api_locale")
+        return str(asked or (api_locale if api_locale in languages else None)
+                   or current_app.config["BABEL_DEFAULT_LOCALE"])
     if current_user and current_user.is_authenticated:
         locale = current_user.user.locale
         if locale in languages:

@@ -1,0 +1,355 @@
+"""What the tickets API reads and writes, as pydantic models (they also feed the OpenAPI document).
+
+Input models forbid unknown fields, so a misspelt field is an error rather than silently
+ignored. Output is built per caller by :func:`ticket_detail` and friends: a requester never
+receives internal notes or internal files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Annotated, Any, Literal, TypeVar
+
+from flask import url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from helpdesk.accounts.models import Party, User
+from helpdesk.core.errors import ValidationFailed
+from helpdesk.tickets.models import Attachment, Message, Ticket
+from helpdesk.tickets.services import BODY_MAX, SUBJECT_MAX
+from helpdesk.tickets.states import (
+    Channel,
+    Impact,
+    MessageKind,
+    Priority,
+    ResolutionCode,
+    TicketStatus,
+    TicketType,
+    Urgency,
+)
+
+PAGE_MAX = 100
+
+
+def N_(text: str) -> str:
+    """Mark a field description for extraction; the OpenAPI builder translates it per reader."""
+    return text
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# --- input ----------------------------------------------------------------------------------
+
+
+class TicketCreate(_Input):
+    """A new ticket. Agents may open one for a member of staff by naming ``requester``."""
+
+    type: TicketType = Field(
+        description=N_("inquiry 問い合わせ / fault 障害 / request 申請 / security セキュリティ事案")
+    )
+    subject: str = Field(min_length=1, max_length=SUBJECT_MAX)
+    description: str = Field(default="", max_length=BODY_MAX,
+                             description=N_("プレーンテキストまたは簡単な Markdown。"))
+    impact: Impact = Impact.PERSON
+    urgency: Urgency = Urgency.MEDIUM
+    service: str | None = Field(default=None, description=N_("サービスカタログのコード。"))
+    site: str | None = Field(default=None, description=N_("拠点コード。省略すると依頼者の拠点。"))
+    requester: str | None = Field(default=None, description=N_("依頼者のメールアドレス（窓口のみ）。"))
+
+
+class TicketListQuery(_Input):
+    """Filters and paging of ``GET /tickets``; results are newest first."""
+
+    open: bool | None = Field(
+        default=None, description=N_("true: 未完了（新規・対応中・回答待ち）のみ、false: それ以外。")
+    )
+    status: TicketStatus | None = None
+    type: TicketType | None = None
+    priority: Priority | None = None
+    channel: Channel | None = None
+    service: str | None = Field(default=None, description=N_("サービスコード。"))
+    site: str | None = Field(default=None, description=N_("拠点コード。"))
+    assignee: int | None = Field(default=None, description=N_("担当者のユーザーID。"))
+    updated_since: datetime | None = Field(
+        default=None, description=N_("この日時以降に更新されたもの（タイムゾーン付き ISO 8601）。")
+    )
+    q: str | None = Field(default=None, max_length=200, description=N_("全文検索の語（すべてを含むもの）。"))
+    limit: int = Field(default=50, ge=1, le=PAGE_MAX)
+    cursor: str | None = Field(default=None, description=N_("前のページの next_cursor。"))
+
+
+class MessageCreate(_Input):
+    """A reply to the requester or an internal note (desk only)."""
+
+    body: str = Field(min_length=1, max_length=BODY_MAX)
+    kind: Literal["public_reply", "internal_note"] = "public_reply"
+    seen_up_to: int | None = Field(
+        default=None,
+        description=N_("書き手が読んだ最新メッセージのID。"
+                       "その後に他の人が書いていれば公開返信は 409 で拒否されます。"),
+    )
+
+
+class Resolution(_Input):
+    """How a ticket was resolved."""
+
+    code: ResolutionCode
+    summary: str = Field(min_length=1, max_length=BODY_MAX)
+
+
+class TicketPatch(_Input):
+    """Changes by the desk; all apply or none. ``priority: null`` goes back to impact × urgency;
+    ``assignee: null`` unassigns."""
+
+    type: TicketType | None = None
+    impact: Impact | None = None
+    urgency: Urgency | None = None
+    priority: Priority | None = None
+    service: str | None = None
+    site: str | None = None
+    assignee: int | None = None
+    status: TicketStatus | None = None
+    status_reason: str = Field(default="", max_length=1000)
+    resolution: Resolution | None = None
+
+
+# --- output ---------------------------------------------------------------------------------
+
+
+class Ref(BaseModel):
+    """A catalogue entry (service, site or party) by code and name."""
+
+    code: str
+    name: str
+
+
+class Person(BaseModel):
+    """A user as other people see them."""
+
+    id: int
+    name: str
+
+
+class AttachmentOut(BaseModel):
+    """A file; download it from ``url`` with the same key."""
+
+    id: int
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    is_public: bool
+    message_id: int | None
+    created_at: datetime
+    url: str
+
+
+class MessageOut(BaseModel):
+    """One message of the conversation."""
+
+    id: int
+    kind: MessageKind
+    body: str
+    author: Person | None
+    created_at: datetime
+
+
+class TicketSummary(BaseModel):
+    """A ticket as lists show it."""
+
+    number: str
+    type: TicketType
+    status: TicketStatus
+    priority: Priority
+    is_priority_overridden: bool
+    impact: Impact
+    urgency: Urgency
+    channel: Channel
+    subject: str
+    is_confidential: bool
+    service: Ref | None
+    site: Ref | None
+    requester: Person
+    assignee: Person | None
+    created_at: datetime
+    updated_at: datetime
+    url: str
+
+
+class TicketDetail(TicketSummary):
+    """A ticket with its text, its holder, its conversation and its files."""
+
+    description: str
+    holder: Ref | None = Field(description=N_("いま責任を持つ事業者（完了後は null）。"))
+    first_responded_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    resolution_code: ResolutionCode | None
+    resolution_summary: str
+    satisfaction_rating: int | None
+    merged_into: str | None
+    messages: list[MessageOut]
+    attachments: list[AttachmentOut]
+
+
+class TicketPage(BaseModel):
+    """One page of tickets; pass ``next_cursor`` as ``cursor`` for the next."""
+
+    items: list[TicketSummary]
+    next_cursor: str | None
+
+
+class AttachmentList(BaseModel):
+    """Files just added."""
+
+    items: list[AttachmentOut]
+
+
+class Identity(BaseModel):
+    """Whom a key acts as."""
+
+    role: str
+    user_id: int | None
+    party_ids: list[int]
+    label: str
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details, in the caller's language."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    errors: dict[str, str] | None = None
+
+
+class AttachmentUpload(BaseModel):
+    """``multipart/form-data``: one or more ``files`` and their ``visibility``."""
+
+    files: list[Annotated[bytes, Field(json_schema_extra={"contentMediaType": "application/octet-stream"})]]
+    visibility: Literal["public", "internal"] = "public"
+
+
+# --- parsing --------------------------------------------------------------------------------
+
+
+def parse(model: type[M], data: object) -> M:
+    """Validate ``data`` into ``model``; errors become one :class:`ValidationFailed` in the caller's language.
+
+    :raises ValidationFailed: with a message per field (dotted path).
+    """
+    if data is None:
+        raise ValidationFailed(_("JSON オブジェクトを Content-Type: application/json で送ってください。"),
+                               fields={"body": _("JSON の形式が正しくありません。")})
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        fields = {".".join(str(p) for p in error["loc"]) or "body": _error_text(error)
+                  for error in exc.errors()}
+        raise ValidationFailed(_("入力内容を確認してください。"), fields=fields) from None
+
+
+#: pydantic error types whose message needs no context, in our words and the caller's language.
+PYDANTIC_MESSAGES = {
+    "missing": _l("必須です。"),
+    "extra_forbidden": _l("不明な項目です。"),
+    "string_too_short": _l("入力してください。"),
+    "string_type": _l("文字列で指定してください。"),
+    "int_parsing": _l("整数で指定してください。"),
+    "int_type": _l("整数で指定してください。"),
+    "int_from_float": _l("整数で指定してください。"),
+    "bool_parsing": _l("true または false で指定してください。"),
+    "bool_type": _l("true または false で指定してください。"),
+    "model_type": _l("オブジェクトで指定してください。"),
+    "model_attributes_type": _l("オブジェクトで指定してください。"),
+    "dict_type": _l("オブジェクトで指定してください。"),
+}
+
+
+def _error_text(error: Mapping[str, Any]) -> str:
+    kind, context = str(error["type"]), error.get("ctx") or {}
+    if kind in PYDANTIC_MESSAGES:
+        return str(PYDANTIC_MESSAGES[kind])
+    if kind in {"enum", "literal_error"}:
+        return str(_("次のいずれかを指定してください: %(values)s", values=context.get("expected", "")))
+    if kind == "string_too_long":
+        return str(_("%(n)s文字以内で指定してください。", n=context.get("max_length", "")))
+    if kind == "greater_than_equal":
+        return str(_("%(n)s以上で指定してください。", n=context.get("ge", "")))
+    if kind == "less_than_equal":
+        return str(_("%(n)s以下で指定してください。", n=context.get("le", "")))
+    if kind.startswith(("datetime", "timezone")):
+        return str(_("タイムゾーン付きの ISO 8601 日時で指定してください。"))
+    return str(_("値が正しくありません。"))
+
+
+# --- building answers -----------------------------------------------------------------------
+
+
+def _person(user: User | None) -> Person | None:
+    return Person(id=user.id, name=user.display_name) if user is not None else None
+
+
+def _ref(item: Any, locale: str) -> Ref | None:
+    return Ref(code=item.code, name=item.display_name(locale)) if item is not None else None
+
+
+def ticket_summary(ticket: Ticket, locale: str) -> TicketSummary:
+    """A ticket as lists show it."""
+    return TicketSummary(**_summary_fields(ticket, locale))
+
+
+def _summary_fields(ticket: Ticket, locale: str) -> dict[str, Any]:
+    requester = _person(ticket.requester)
+    assert requester is not None
+    return {
+        "number": ticket.number, "type": ticket.type, "status": ticket.status,
+        "priority": ticket.priority, "is_priority_overridden": ticket.is_priority_overridden,
+        "impact": ticket.impact, "urgency": ticket.urgency, "channel": ticket.channel,
+        "subject": ticket.subject, "is_confidential": ticket.is_confidential,
+        "service": _ref(ticket.service, locale), "site": _ref(ticket.site, locale),
+        "requester": requester, "assignee": _person(ticket.assignee),
+        "created_at": ticket.created_at, "updated_at": ticket.updated_at,
+        "url": url_for("api.get_ticket", number=ticket.number, _external=True),
+    }
+
+
+def attachment_out(ticket: Ticket, attachment: Attachment) -> AttachmentOut:
+    """A file with its download address."""
+    return AttachmentOut(
+        id=attachment.id, filename=attachment.filename, content_type=attachment.content_type,
+        size=attachment.size, sha256=attachment.sha256, is_public=attachment.is_public,
+        message_id=attachment.message_id, created_at=attachment.created_at,
+        url=url_for("api.get_attachment", number=ticket.number, attachment_id=attachment.id,
+                    _external=True),
+    )
+
+
+def message_out(message: Message) -> MessageOut:
+    """One message."""
+    return MessageOut(id=message.id, kind=message.kind, body=message.body,
+                      author=_person(message.author), created_at=message.created_at)
+
+
+def ticket_detail(
+    ticket: Ticket, *, locale: str, holder: Party | None, merged_into: str | None,
+    messages: Sequence[Message], attachments: Sequence[Attachment],
+) -> TicketDetail:
+    """A ticket with what the caller may read of its conversation and files."""
+    return TicketDetail(
+        **_summary_fields(ticket, locale), description=ticket.description,
+        holder=_ref(holder, locale), first_responded_at=ticket.first_responded_at,
+        resolved_at=ticket.resolved_at, closed_at=ticket.closed_at,
+        resolution_code=ticket.resolution_code, resolution_summary=ticket.resolution_summary,
+        satisfaction_rating=ticket.satisfaction_rating, merged_into=merged_into,
+        messages=[message_out(m) for m in messages],
+        attachments=[attachment_out(ticket, a) for a in attachments],
+    )
