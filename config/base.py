@@ -66,6 +66,17 @@ class Base:
     OUTBOX_SWEEP_SECONDS = 30.0
     #: The worker writes a heartbeat this often; /healthz calls it stale after 3 beats.
     WORKER_HEARTBEAT_SECONDS = 30.0
+    #: How often overdue handoff acknowledgements are looked for (alerts come this late at most).
+    HANDOFF_SWEEP_SECONDS = 60.0
+    #: An unanswered handoff request lapses after this; the sender still holds the ticket.
+    HANDOFF_EXPIRY_HOURS = 24.0
+    #: Webhooks: hosts that may resolve to internal addresses anyway (none in production),
+    #: plain http (never in production), per-request time-out, and how long retries go on.
+    WEBHOOK_ALLOWED_HOSTS: tuple[str, ...] = ()
+    WEBHOOK_ALLOW_HTTP = False
+    WEBHOOK_TIMEOUT_SECONDS = 10.0
+    WEBHOOK_GIVE_UP_HOURS = 24.0
+    WEBHOOK_SWEEP_SECONDS = 30.0
     #: /healthz reports the outbox as unhealthy above this many undelivered rows.
     OUTBOX_BACKLOG_LIMIT = 1000
 
@@ -73,6 +84,10 @@ class Base:
     BROKER_PUBLISH_TIMEOUT = 2.0
     #: Redis visibility timeout: longer than any task, far shorter than the 1 h restoration target.
     BROKER_VISIBILITY_TIMEOUT = 600
+
+    #: How often an open ticket workspace tells the server it is still there and asks who else
+    #: is (seconds); presence entries older than 30 s are not shown.
+    PRESENCE_POLL_SECONDS = 10.0
 
     CONTENT_SECURITY_POLICY = (
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "

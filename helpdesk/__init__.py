@@ -54,6 +54,9 @@ def create_app(env: str | None = None, **overrides: Any) -> Flask:
         raise ConfigurationError("debug must be off in production")
 
     import helpdesk.models  # noqa: F401 - relationships need every model registered
+    from helpdesk.handoff.services import register_hooks
+
+    register_hooks()  # closing a ticket withdraws its unanswered handoff
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "helpdesk" / "migrations"), render_as_batch=True)

@@ -14,6 +14,7 @@ from helpdesk.responsibility import models as responsibility_models
 from helpdesk.sla import models as sla_models
 from helpdesk.tickets import models as tickets_models
 from helpdesk.tickets import search as tickets_search  # registers the FTS5 upkeep events
+from helpdesk.webhooks import models as webhooks_models
 
 ALL_MODULES = (
     accounts_models,
@@ -28,4 +29,5 @@ ALL_MODULES = (
     sla_models,
     tickets_models,
     tickets_search,
+    webhooks_models,
 )

@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+from helpdesk.handoff.services import (
+    TASK_HANDOFF_DECIDED,
+    TASK_HANDOFF_OVERDUE,
+    TASK_HANDOFF_REQUESTED,
+    TASK_WEBHOOK_HANDOFF_EVENT,
+    TASK_WEBHOOK_TICKET_CLOSED,
+)
 from helpdesk.tickets.services import (
     TASK_PUBLIC_REPLY,
     TASK_TICKET_ASSIGNED,
@@ -16,3 +23,10 @@ TICKET_OPENED = TASK_TICKET_OPENED  # "notifications.ticket_opened"
 PUBLIC_REPLY = TASK_PUBLIC_REPLY  # "notifications.public_reply_added"
 TICKET_RESOLVED = TASK_TICKET_RESOLVED  # "notifications.ticket_resolved"
 TICKET_ASSIGNED = TASK_TICKET_ASSIGNED  # "notifications.ticket_assigned"
+HANDOFF_REQUESTED = TASK_HANDOFF_REQUESTED  # "notifications.handoff_requested"
+HANDOFF_DECIDED = TASK_HANDOFF_DECIDED  # "notifications.handoff_decided"
+HANDOFF_OVERDUE = TASK_HANDOFF_OVERDUE  # "notifications.handoff_overdue"
+HANDOFF_SWEEP = "handoff.sweep_acknowledgements"
+WEBHOOK_HANDOFF_EVENT = TASK_WEBHOOK_HANDOFF_EVENT  # "webhooks.record_handoff_event"
+WEBHOOK_TICKET_CLOSED = TASK_WEBHOOK_TICKET_CLOSED  # "webhooks.record_ticket_closed"
+WEBHOOK_SWEEP = "webhooks.deliver_due"

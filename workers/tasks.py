@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from celery import shared_task
@@ -12,8 +12,11 @@ from flask import current_app
 from sqlalchemy.exc import OperationalError
 
 from helpdesk.core import idempotency, outbox
+from helpdesk.core.actor import SYSTEM
 from helpdesk.core.time import utcnow
+from helpdesk.handoff import services as handoffs
 from helpdesk.notifications import services as notifications
+from helpdesk.webhooks import services as webhooks
 from workers import names
 
 
@@ -79,3 +82,65 @@ def ticket_assigned(outbox_id: int) -> bool:
     """Tell an agent about a ticket assigned to them."""
     return _run(outbox_id, lambda p, key, at: notifications.notify_ticket_assigned(
         int(p["ticket_id"]), int(p["assignee_id"]), source_key=key, now=at))
+
+
+@shared_task(name=names.HANDOFF_REQUESTED, **OUTBOX_TASK)
+def handoff_requested(outbox_id: int) -> bool:
+    """Tell the receiving party a ticket waits for them."""
+    return _run(outbox_id, lambda p, key, at: notifications.notify_handoff_requested(
+        int(p["handoff_id"]), source_key=key, now=at))
+
+
+@shared_task(name=names.HANDOFF_DECIDED, **OUTBOX_TASK)
+def handoff_decided(outbox_id: int) -> bool:
+    """Tell the other side how a handoff ended."""
+    return _run(outbox_id, lambda p, key, at: notifications.notify_handoff_decided(
+        int(p["handoff_id"]), source_key=key, now=at))
+
+
+@shared_task(name=names.HANDOFF_OVERDUE, **OUTBOX_TASK)
+def handoff_overdue(outbox_id: int) -> bool:
+    """Alert the leads of both parties and the ministry."""
+    return _run(outbox_id, lambda p, key, at: notifications.notify_handoff_overdue(
+        int(p["handoff_id"]), source_key=key, now=at))
+
+
+@shared_task(name=names.HANDOFF_SWEEP, ignore_result=True)
+def sweep_handoff_acknowledgements() -> int:
+    """Mark overdue acknowledgements and expire stale requests (set-based, safe to overlap)."""
+    now = utcnow()
+    overdue = handoffs.mark_overdue_acknowledgements(now=now, actor=SYSTEM)
+    expired = handoffs.expire_stale_handoffs(
+        now=now, after=timedelta(hours=float(current_app.config["HANDOFF_EXPIRY_HOURS"])), actor=SYSTEM)
+    return len(overdue) + len(expired)
+
+
+def _deliver_due() -> int:
+    """Attempt every due webhook delivery now (each claimed with a lease, so workers never collide)."""
+    settings = webhooks.settings_from(current_app.config)
+    return sum(webhooks.deliver(delivery_id, now=utcnow(), settings=settings).delivered
+               for delivery_id in webhooks.list_due(now=utcnow()))
+
+
+@shared_task(name=names.WEBHOOK_HANDOFF_EVENT, **OUTBOX_TASK)
+def record_webhook_handoff_event(outbox_id: int) -> bool:
+    """Queue a handoff event for the parties' endpoints, then try to deliver it at once."""
+    done = _run(outbox_id, lambda p, key, at: webhooks.record_handoff_event(
+        int(p["handoff_id"]), str(p["event"]), source_key=key, now=at))
+    _deliver_due()
+    return done
+
+
+@shared_task(name=names.WEBHOOK_TICKET_CLOSED, **OUTBOX_TASK)
+def record_webhook_ticket_closed(outbox_id: int) -> bool:
+    """Queue ``ticket.closed`` for the parties the ticket was handed to, then try to deliver it."""
+    done = _run(outbox_id, lambda p, key, at: webhooks.record_ticket_closed(
+        int(p["ticket_id"]), source_key=key, now=at))
+    _deliver_due()
+    return done
+
+
+@shared_task(name=names.WEBHOOK_SWEEP, ignore_result=True)
+def deliver_due_webhooks() -> int:
+    """Retry failed deliveries whose backoff has passed (the beat runs this every 30 s)."""
+    return _deliver_due()

@@ -97,6 +97,8 @@ class User(Model):
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
     extension: Mapped[str] = mapped_column(String(20), default="")
     locale: Mapped[str] = mapped_column(String(8), default="ja")
+    #: Single-key shortcuts in the console (``j``/``k``, ``r``, ``?`` …); some people prefer none.
+    keyboard_shortcuts_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     #: argon2id hash; None for accounts that cannot sign in with a password.
     password_hash: Mapped[str | None] = mapped_column(String(255))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -299,6 +299,26 @@ def set_locale(user_id: int, locale: str, *, actor: Actor, now: datetime) -> Non
                      now=now, data={"locale": locale})
 
 
+def set_keyboard_shortcuts(user_id: int, enabled: bool, *, actor: Actor, now: datetime) -> None:
+    """Turn the console's keyboard shortcuts on or off for a user; audited.
+
+    Setting the value a user already has changes nothing and writes no event.
+
+    :raises PermissionDenied: changing someone else's setting without being an administrator.
+    :raises NotFound: no such user.
+    """
+    with unit_of_work():
+        user = _get_user(user_id)
+        if actor.user_id != user_id:
+            require_administer(actor)
+        if user.keyboard_shortcuts_enabled == enabled:
+            return
+        user.keyboard_shortcuts_enabled = enabled
+        user.updated_at = now
+        audit.record(actor, "user.shortcuts_changed", subject_type="user", subject_id=user.id,
+                     now=now, data={"enabled": enabled})
+
+
 def deactivate_user(user_id: int, *, actor: Actor, now: datetime) -> int:
     """Deactivate an account and end all its sessions and API keys at once.
 

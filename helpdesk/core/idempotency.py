@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -57,6 +58,11 @@ class KeyReused(Conflict):
     """The key was used before for a different request."""
 
     code = "idempotency_key_reused"
+
+
+def random_key() -> str:
+    """A key for a caller who sent none: the request is then simply not deduplicated."""
+    return secrets.token_hex(16)
 
 
 def fingerprint(method: str, path: str, payload: object) -> str:

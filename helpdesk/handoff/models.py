@@ -14,6 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from helpdesk.accounts.models import Party
 from helpdesk.core.db import Model, str_enum
+from helpdesk.tickets.models import Ticket
 from helpdesk.tickets.states import TicketType
 
 
@@ -79,8 +80,10 @@ class Handoff(Model):
     handback_action: Mapped[str] = mapped_column(Text, default="")
     handback_restored_at: Mapped[datetime | None]
 
+    ticket: Mapped[Ticket] = relationship()
     from_party: Mapped[Party] = relationship(foreign_keys=[from_party_id])
     to_party: Mapped[Party] = relationship(foreign_keys=[to_party_id])
+    suggested_party: Mapped[Party | None] = relationship(foreign_keys=[suggested_party_id])
     shares: Mapped[list[HandoffShare]] = relationship(
         back_populates="handoff", cascade="all, delete-orphan"
     )

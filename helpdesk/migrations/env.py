@@ -49,10 +49,24 @@ def run_migrations_online() -> None:
             log.info("no changes in schema detected")
 
     with db.engine.connect() as connection:
+        is_sqlite = connection.dialect.name == "sqlite"
+        if is_sqlite:
+            # Batch mode rebuilds a SQLite table by copy, drop and rename. With foreign keys on,
+            # dropping the old table cascades into its children (messages, attachments …) and
+            # deletes them. The pragma only takes effect outside a transaction, hence here.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
         context.configure(connection=connection, process_revision_directives=skip_empty,
                           **_options())
         with context.begin_transaction():
             context.run_migrations()
+            if is_sqlite:
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise RuntimeError(f"migration left dangling foreign keys: {broken[:5]}")
+        if is_sqlite:
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            connection.commit()
 
 
 if current_app and context.is_offline_mode():

@@ -21,6 +21,9 @@ class NotificationKind(StrEnum):
     REQUESTER_REPLIED = "requester_replied"  # the requester answered the assignee
     TICKET_RESOLVED = "ticket_resolved"
     STATUS_CHANGED = "status_changed"
+    HANDOFF_REQUESTED = "handoff_requested"  # to the receiving party
+    HANDOFF_DECIDED = "handoff_decided"  # accepted / rejected / withdrawn / expired, to the other side
+    HANDOFF_OVERDUE = "handoff_overdue"  # to both parties' leads and the ministry
 
 
 class Notification(Model):

@@ -7,7 +7,10 @@ from typing import Any
 
 from sqlalchemy import select
 
+from helpdesk.accounts.models import Party as PartyRow
+from helpdesk.accounts.models import PartyKind, PartyMembership
 from helpdesk.core.db import db, unit_of_work
+from helpdesk.handoff.models import Handoff, HandoffState
 from helpdesk.notifications.models import Notification, NotificationKind
 from helpdesk.tickets.models import Message, Ticket
 
@@ -70,6 +73,65 @@ def notify_ticket_assigned(ticket_id: int, assignee_id: int, *, source_key: str,
             return 0  # reassigned again before we ran: nothing to say
         return _notify(assignee_id, ticket, NotificationKind.TICKET_ASSIGNED,
                        source_key=source_key, now=now)
+
+
+def _members(party_ids: list[int], *, leads_only: bool = False) -> list[int]:
+    stmt = select(PartyMembership.user_id).where(PartyMembership.party_id.in_(party_ids))
+    if leads_only:
+        stmt = stmt.where(PartyMembership.is_lead.is_(True))
+    return sorted(set(db.session.scalars(stmt)))
+
+
+def _notify_many(user_ids: list[int], ticket: Ticket, kind: NotificationKind, *, source_key: str,
+                 now: datetime, data: dict[str, Any]) -> int:
+    return sum(_notify(user_id, ticket, kind, source_key=source_key, now=now, data=data)
+               for user_id in user_ids)
+
+
+def _handoff_data(handoff: Handoff) -> dict[str, Any]:
+    return {"handoff_id": handoff.id, "kind": handoff.kind.value, "state": handoff.state.value,
+            "from": handoff.from_party.name_ja, "to": handoff.to_party.name_ja,
+            "from_en": handoff.from_party.name_en, "to_en": handoff.to_party.name_en}
+
+
+def notify_handoff_requested(handoff_id: int, *, source_key: str, now: datetime) -> int:
+    """Tell every member of the receiving party that a ticket waits for them."""
+    with unit_of_work() as session:
+        handoff = session.get(Handoff, handoff_id)
+        if handoff is None or handoff.state is not HandoffState.REQUESTED:
+            return 0  # answered before we ran: nothing to ask any more
+        return _notify_many(_members([handoff.to_party_id]), handoff.ticket,
+                            NotificationKind.HANDOFF_REQUESTED, source_key=source_key, now=now,
+                            data=_handoff_data(handoff))
+
+
+def notify_handoff_decided(handoff_id: int, *, source_key: str, now: datetime) -> int:
+    """Tell the sender how the handoff ended (the person who sent it, or its party if unknown)."""
+    with unit_of_work() as session:
+        handoff = session.get(Handoff, handoff_id)
+        if handoff is None:
+            return 0
+        if handoff.state is HandoffState.WITHDRAWN:
+            recipients = _members([handoff.to_party_id])  # the receiver need not act any more
+        elif handoff.requested_by_id is not None:
+            recipients = [handoff.requested_by_id]
+        else:
+            recipients = _members([handoff.from_party_id])
+        return _notify_many(recipients, handoff.ticket, NotificationKind.HANDOFF_DECIDED,
+                            source_key=source_key, now=now, data=_handoff_data(handoff))
+
+
+def notify_handoff_overdue(handoff_id: int, *, source_key: str, now: datetime) -> int:
+    """An unanswered handoff passed its deadline: alert both parties' leads and the ministry."""
+    with unit_of_work() as session:
+        handoff = session.get(Handoff, handoff_id)
+        if handoff is None:
+            return 0
+        ministry = list(session.scalars(select(PartyRow.id).where(PartyRow.kind == PartyKind.MINISTRY)))
+        recipients = sorted(set(_members([handoff.from_party_id, handoff.to_party_id], leads_only=True))
+                            | set(_members(ministry)))
+        return _notify_many(recipients, handoff.ticket, NotificationKind.HANDOFF_OVERDUE,
+                            source_key=source_key, now=now, data=_handoff_data(handoff))
 
 
 def mark_read(user_id: int, *, now: datetime) -> int:

@@ -166,6 +166,24 @@ class CannedResponse(Model):
     updated_at: Mapped[datetime]
 
 
+class TicketPresence(Model):
+    """An agent who has a ticket's workspace open right now; refreshed by a heartbeat.
+
+    Ephemeral: rows older than a few heartbeats mean nothing and are deleted.
+    """
+
+    __tablename__ = "ticket_presence"
+    #: One row per (ticket, agent): the key is what the heartbeat upserts on.
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True,
+                                         index=True)
+    #: Typing a reply or a note at the last heartbeat.
+    is_typing: Mapped[bool] = mapped_column(Boolean, default=False)
+    seen_at: Mapped[datetime]
+
+    user: Mapped[User] = relationship()
+
+
 class Message(Model):
     """One entry of the conversation: a public reply, an internal note, a call, a system line."""
 

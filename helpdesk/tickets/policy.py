@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import ColumnElement, false, or_, true
 
+from helpdesk.accounts.policy import can_use_console
 from helpdesk.core.actor import Actor
 from helpdesk.core.errors import NotFound, PermissionDenied
 from helpdesk.tickets.models import Ticket
@@ -60,6 +61,11 @@ def can_work_ticket(actor: Actor, ticket: Ticket) -> bool:
     return actor.role in DESK_ROLES or (ticket.is_confidential and actor.role == "security")
 
 
+def can_share_presence(actor: Actor, ticket: Ticket) -> bool:
+    """People in the console see, and are seen by, each other on the tickets they may view."""
+    return actor.user_id is not None and can_use_console(actor) and can_view_ticket(actor, ticket)
+
+
 def require_view_ticket(actor: Actor, ticket: Ticket) -> None:
     """:raises NotFound: the actor may not know the ticket exists."""
     if not can_view_ticket(actor, ticket):
@@ -71,3 +77,10 @@ def require_work_ticket(actor: Actor, ticket: Ticket) -> None:
     require_view_ticket(actor, ticket)
     if not can_work_ticket(actor, ticket):
         raise PermissionDenied("not allowed to work this ticket")
+
+
+def require_share_presence(actor: Actor, ticket: Ticket) -> None:
+    """:raises NotFound: the ticket is invisible. :raises PermissionDenied: not a console user."""
+    require_view_ticket(actor, ticket)
+    if not can_share_presence(actor, ticket):
+        raise PermissionDenied("presence is for console users")

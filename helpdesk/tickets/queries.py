@@ -141,7 +141,11 @@ class TimelineEntry:
 #: Audit actions shown in the workspace timeline (messages are shown as messages).
 TIMELINE_ACTIONS = ("ticket.opened", "ticket.assigned", "ticket.status_changed",
                     "ticket.fields_changed", "ticket.rated", "ticket.linked", "ticket.merged",
-                    "ticket.merged_in")
+                    "ticket.merged_in", "ticket.files_added",
+                    # written by the handoff domain against the ticket
+                    "handoff.escalation_requested", "handoff.handback_requested", "handoff.accepted",
+                    "handoff.rejected", "handoff.withdrawn", "handoff.expired",
+                    "handoff.acknowledgement_overdue")
 
 
 def timeline(ticket_id: int, *, include_internal: bool) -> list[TimelineEntry]:

@@ -6,7 +6,7 @@ ledger in step, writes the audit event and emits outbox work in the same commit.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -358,6 +358,11 @@ def assign(ticket_id: int, assignee_id: int | None, *, actor: Actor, now: dateti
     return ticket
 
 
+#: Run inside the unit of work when a ticket closes. Higher domains register here (the
+#: handoff domain withdraws an unanswered handoff) so that tickets never imports them.
+ON_CLOSE: list[Callable[[Ticket, Actor, datetime], None]] = []
+
+
 def change_status(
     ticket_id: int, target: TicketStatus, *, actor: Actor, now: datetime, reason: str = ""
 ) -> Ticket:
@@ -389,6 +394,8 @@ def change_status(
             ticket.resolved_at = now
         elif target is TicketStatus.CLOSED:
             ticket.closed_at = now
+            for hook in ON_CLOSE:
+                hook(ticket, actor, now)
             responsibility.end_responsibility(ticket.id, now=now)
         elif target is TicketStatus.OPEN and current in (TicketStatus.RESOLVED, TicketStatus.CLOSED):
             ticket.reopened_count += 1

@@ -8,6 +8,7 @@ from flask_babel import Babel
 from helpdesk.extensions import csrf
 from helpdesk.web.account.views import bp as account_bp
 from helpdesk.web.admin.views import bp as admin_bp
+from helpdesk.web.api import handoffs as _api_handoffs  # noqa: F401 - registers its routes on bp
 from helpdesk.web.api.views import bp as api_bp
 from helpdesk.web.common import auth, errors, headers, i18n, markup
 from helpdesk.web.common.health import bp as health_bp

@@ -73,6 +73,9 @@ def test_upgrade_downgrade_upgrade_leaves_no_drift(empty_database: str, tmp_path
         with db.engine.connect() as conn:
             backfilled = conn.execute(text("SELECT search_text FROM tickets")).scalar_one()
         assert backfilled == "vpnに接続できない\n在宅勤務中\n証明書を更新してください"
+        with db.engine.connect() as conn:  # SQLite table rebuilds must not cascade into children
+            assert conn.execute(text("SELECT count(*) FROM messages")).scalar_one() == 1
+            assert conn.execute(text("SELECT count(*) FROM tickets")).scalar_one() == 1
         with db.engine.connect() as conn:
             context = MigrationContext.configure(
                 conn, opts={"compare_type": True, "include_object": include_in_migrations}

@@ -164,3 +164,23 @@ def test_deactivating_a_user_revokes_their_api_keys(db: Any, make_user: MakeUser
     accounts.deactivate_user(user.id, actor=actor_of(admin), now=T0)
     with pytest.raises(Unauthenticated):
         accounts.authenticate_api_key(key, now=T0)
+
+
+def test_keyboard_shortcuts_are_on_by_default_and_turning_them_off_is_audited(
+    make_user: MakeUser, db: Any
+) -> None:
+    from helpdesk.audit.models import AuditEvent
+
+    agent = make_user(Role.AGENT)
+    assert agent.keyboard_shortcuts_enabled
+    accounts.set_keyboard_shortcuts(agent.id, False, actor=actor_of(agent), now=T0)
+    accounts.set_keyboard_shortcuts(agent.id, False, actor=actor_of(agent), now=T0)  # no change, no event
+    assert db.session.get(User, agent.id).keyboard_shortcuts_enabled is False
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "user.shortcuts_changed")).all()
+    assert [(e.actor_user_id, e.data) for e in events] == [(agent.id, {"enabled": False})]
+
+
+def test_nobody_but_an_administrator_changes_someone_elses_shortcuts(make_user: MakeUser) -> None:
+    agent, colleague = make_user(Role.AGENT), make_user(Role.AGENT)
+    with pytest.raises(PermissionDenied):
+        accounts.set_keyboard_shortcuts(agent.id, False, actor=actor_of(colleague), now=T0)

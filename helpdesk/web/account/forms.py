@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, PasswordField, SelectField
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length
 
@@ -45,3 +45,8 @@ class PasswordChangeForm(FlaskForm):  # type: ignore[misc]
         DataRequired(message=_l("確認のためもう一度入力してください。")),
     ])
 
+
+class ShortcutsForm(FlaskForm):  # type: ignore[misc]
+    """The console's keyboard shortcuts, on or off."""
+
+    enabled = BooleanField(_l("コンソールでキーボードショートカットを使う"))

@@ -6,14 +6,16 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
+from werkzeug.exceptions import BadRequest
 
 from helpdesk.accounts import services as accounts
+from helpdesk.accounts.policy import can_use_console
 from helpdesk.core.errors import Unauthenticated, ValidationFailed
 from helpdesk.core.time import utcnow
 from helpdesk.extensions import limiter
 from helpdesk.notifications import queries as notification_queries
 from helpdesk.notifications import services as notification_services
-from helpdesk.web.account.forms import LocaleForm, LoginForm, PasswordChangeForm
+from helpdesk.web.account.forms import LocaleForm, LoginForm, PasswordChangeForm, ShortcutsForm
 from helpdesk.web.common.auth import current_actor, current_db_user, require, start_session
 from helpdesk.web.common.forms import CsrfForm
 from helpdesk.web.common.navigation import home_url, safe_next, ticket_endpoint
@@ -93,7 +95,7 @@ def set_locale() -> ResponseReturnValue:
 @bp.route("/profile", methods=["GET", "POST"])
 @require(lambda actor: actor.user_id is not None)
 def profile() -> ResponseReturnValue:
-    """Own details, language and password."""
+    """Own details, language, password and, for console users, keyboard shortcuts."""
     user = current_db_user()
     assert user is not None
     form = PasswordChangeForm()
@@ -118,8 +120,26 @@ def profile() -> ResponseReturnValue:
                 return redirect(url_for("account.profile"))
     elif request.method == "POST":
         status = 422
+    shortcuts_form = (ShortcutsForm(enabled=user.keyboard_shortcuts_enabled)
+                      if can_use_console(current_actor()) else None)
     return render_template("account/profile.html", user=user, form=form,
-                           locale_form=locale_form), status
+                           locale_form=locale_form, shortcuts_form=shortcuts_form), status
+
+
+@bp.post("/profile/shortcuts")
+@require(can_use_console)
+def set_shortcuts() -> ResponseReturnValue:
+    """Turn the console's keyboard shortcuts on or off for oneself."""
+    user = current_db_user()
+    assert user is not None
+    form = ShortcutsForm()
+    if not form.validate_on_submit():
+        raise BadRequest()
+    enabled = bool(form.enabled.data)
+    accounts.set_keyboard_shortcuts(user.id, enabled, actor=current_actor(), now=utcnow())
+    flash(_("キーボードショートカットを有効にしました。") if enabled
+          else _("キーボードショートカットを無効にしました。"), "success")
+    return redirect(url_for("account.profile"))
 
 
 @bp.get("/notifications")

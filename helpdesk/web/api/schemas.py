@@ -18,6 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from helpdesk.accounts.models import Party, User
 from helpdesk.core.errors import ValidationFailed
+from helpdesk.handoff.models import Handoff
+from helpdesk.handoff.queries import Timeline
 from helpdesk.tickets.models import Attachment, Message, Ticket
 from helpdesk.tickets.services import BODY_MAX, SUBJECT_MAX
 from helpdesk.tickets.states import (
@@ -353,3 +355,160 @@ def ticket_detail(
         messages=[message_out(m) for m in messages],
         attachments=[attachment_out(ticket, a) for a in attachments],
     )
+
+
+# --- handoffs -------------------------------------------------------------------------------
+
+
+class HandoffCreate(_Input):
+    """Ask another party to take a ticket (the desk, or a party holding it)."""
+
+    to_party: str = Field(description=N_("引き継ぎ先の事業者コード。"))
+    symptom: str = Field(min_length=1, max_length=10_000)
+    impact: str = Field(default="", max_length=10_000)
+    steps_taken: str = Field(default="", max_length=10_000)
+    requester_contact: str = Field(default="", max_length=10_000)
+    shared_message_ids: list[int] = Field(default_factory=list, description=N_("共有するメッセージのID。"))
+    shared_attachment_ids: list[int] = Field(default_factory=list, description=N_("共有するファイルのID。"))
+
+
+class HandoffAccept(_Input):
+    """Take the ticket."""
+
+    external_ref: str = Field(default="", max_length=100, description=N_("受領側の管理番号（任意）。"))
+
+
+class HandoffReject(_Input):
+    """Refuse the ticket; the sender stays responsible."""
+
+    reason_code: Literal["out_of_scope", "insufficient_information", "duplicate", "not_reproducible", "other"]
+    reason: str = Field(default="", max_length=10_000,
+                        description=N_("説明。情報不足・その他では必須。"))
+    suggested_party: str | None = Field(
+        default=None, description=N_("対応範囲外のとき、対応すべき事業者コード。")
+    )
+
+
+class HandoffWithdraw(_Input):
+    """Take a request back before it is answered."""
+
+    reason: str = Field(default="", max_length=500)
+
+
+class HandbackCreate(_Input):
+    """Return the ticket to the help desk."""
+
+    cause: str = Field(min_length=1, max_length=10_000)
+    action: str = Field(min_length=1, max_length=10_000)
+    restored_at: datetime | None = Field(
+        default=None, description=N_("復旧日時（タイムゾーン付き ISO 8601）。")
+    )
+
+
+class HandoffTicket(BaseModel):
+    """What a receiving party learns of the ticket itself."""
+
+    number: str
+    type: TicketType
+    priority: Priority
+    status: TicketStatus
+    subject: str
+    service: Ref | None
+    site: Ref | None
+
+
+class HandoffOut(BaseModel):
+    """A handoff with its summary and what was shared."""
+
+    id: int
+    kind: Literal["escalation", "handback"]
+    state: Literal["requested", "accepted", "rejected", "withdrawn", "expired"]
+    ticket: HandoffTicket
+    from_party: Ref
+    to_party: Ref
+    requested_at: datetime
+    ack_due_at: datetime | None
+    ack_overdue_at: datetime | None
+    decided_at: datetime | None
+    summary: dict[str, str]
+    external_ref: str
+    reject_reason_code: str | None
+    reject_reason: str
+    suggested_party: Ref | None
+    handback: dict[str, str | None] | None
+    shared_messages: list[MessageOut]
+    shared_attachments: list[AttachmentOut]
+
+
+class HandoffList(BaseModel):
+    """Handoffs, the most urgent deadline first."""
+
+    items: list[HandoffOut]
+
+
+class HandoffListQuery(_Input):
+    """Which handoffs addressed to the caller's parties."""
+
+    state: Literal["requested", "accepted", "rejected", "withdrawn", "expired"] | None = "requested"
+
+
+class SegmentOut(BaseModel):
+    """One party's unbroken hold on the ticket."""
+
+    party: Ref
+    started_at: datetime
+    ended_at: datetime | None
+    seconds: int
+
+
+class ResponsibilityOut(BaseModel):
+    """Who held the ticket when, and the total per party (wall-clock seconds)."""
+
+    number: str
+    segments: list[SegmentOut]
+    totals: dict[str, int]
+
+
+def handoff_out(handoff: Handoff, *, messages: Sequence[Message], files: Sequence[Attachment],
+                locale: str) -> HandoffOut:
+    """A handoff as its parties see it: summary, decision and what it shared."""
+    ticket = handoff.ticket
+    from_party, to_party = _ref(handoff.from_party, locale), _ref(handoff.to_party, locale)
+    assert from_party is not None
+    assert to_party is not None
+    is_handback = handoff.kind.value == "handback"
+    return HandoffOut(
+        id=handoff.id, kind=handoff.kind.value, state=handoff.state.value,
+        ticket=HandoffTicket(number=ticket.number, type=ticket.type, priority=ticket.priority,
+                             status=ticket.status, subject=ticket.subject,
+                             service=_ref(ticket.service, locale), site=_ref(ticket.site, locale)),
+        from_party=from_party, to_party=to_party, requested_at=handoff.requested_at,
+        ack_due_at=handoff.ack_due_at, ack_overdue_at=handoff.ack_overdue_at, decided_at=handoff.decided_at,
+        summary={} if is_handback else {
+            "symptom": handoff.summary_symptom, "impact": handoff.summary_impact,
+            "steps_taken": handoff.summary_steps_taken,
+            "requester_contact": handoff.summary_requester_contact,
+        },
+        external_ref=handoff.receiver_reference,
+        reject_reason_code=handoff.reject_reason.value if handoff.reject_reason else None,
+        reject_reason=handoff.reject_text,
+        suggested_party=_ref(handoff.suggested_party, locale),
+        handback={
+            "cause": handoff.handback_cause, "action": handoff.handback_action,
+            "restored_at": handoff.handback_restored_at.isoformat() if handoff.handback_restored_at else None,
+        } if is_handback else None,
+        shared_messages=[message_out(m) for m in messages],
+        shared_attachments=[attachment_out(ticket, a) for a in files],
+    )
+
+
+def responsibility_out(number: str, timeline: Timeline, locale: str) -> ResponsibilityOut:
+    """The responsibility segments of a ticket in seconds, per segment and per party."""
+    segments = []
+    for span in timeline.spans:
+        party = _ref(span.party, locale)
+        assert party is not None
+        segments.append(SegmentOut(party=party, started_at=span.started_at, ended_at=span.ended_at,
+                                   seconds=int(span.duration.total_seconds())))
+    totals = {party.code: int(total.total_seconds()) for party, total in timeline.totals}
+    return ResponsibilityOut(number=number, segments=segments, totals=totals)

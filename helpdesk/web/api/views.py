@@ -22,9 +22,10 @@ from helpdesk.accounts import queries as accounts_queries
 from helpdesk.accounts import services as accounts
 from helpdesk.core import idempotency
 from helpdesk.core.actor import Actor
-from helpdesk.core.errors import PermissionDenied, Unauthenticated, ValidationFailed
+from helpdesk.core.errors import NotFound, PermissionDenied, Unauthenticated, ValidationFailed
 from helpdesk.core.time import utcnow
 from helpdesk.extensions import limiter
+from helpdesk.handoff import queries as handoffs
 from helpdesk.tickets import policy
 from helpdesk.tickets import queries as tickets
 from helpdesk.tickets import services as ticket_services
@@ -58,15 +59,18 @@ def api_key_required(view: F) -> F:
     return cast(F, wrapper)
 
 
-def _actor() -> Actor:
+def api_actor() -> Actor:
+    """The caller, as authenticated by :func:`api_key_required`."""
     return cast(Actor, g.actor)
 
 
-def _locale() -> str:
+def locale() -> str:
+    """The language the answer is written in."""
     return str(get_locale() or "ja")
 
 
-def _answer(answer: idempotency.Answer, *, location: str | None = None) -> Response:
+def respond(answer: idempotency.Answer, *, location: str | None = None) -> Response:
+    """An operation's answer as a response, marked when it is a replay."""
     response = jsonify(answer.body)
     response.status_code = answer.status
     if location:
@@ -76,18 +80,19 @@ def _answer(answer: idempotency.Answer, *, location: str | None = None) -> Respo
     return response
 
 
-def _once(payload: object, operation_: Callable[[], idempotency.Answer]) -> idempotency.Answer:
+def once(payload: object, operation_: Callable[[], idempotency.Answer]) -> idempotency.Answer:
     """Run a write once per ``Idempotency-Key`` (or simply run it when there is none)."""
     key = request.headers.get("Idempotency-Key")
     if key is None:
         return operation_()
-    actor = _actor()
+    actor = api_actor()
     scope = f"user:{actor.user_id}" if actor.user_id is not None else f"key:{actor.api_key_id}"
     digest = idempotency.fingerprint(request.method, request.path, payload)
     return idempotency.once(scope, key.strip(), digest, operation_, now=utcnow())
 
 
-def _invalid(field: str, message: str) -> ValidationFailed:
+def invalid(field: str, message: str) -> ValidationFailed:
+    """A 422 naming one field."""
     return ValidationFailed(_("入力内容を確認してください。"), fields={field: message})
 
 
@@ -96,16 +101,16 @@ def _site_id(code: str | None) -> int | None:
         return None
     site = accounts_queries.find_site_by_code(code)
     if site is None:
-        raise _invalid("site", _("拠点コードが正しくありません。"))
+        raise invalid("site", _("拠点コードが正しくありません。"))
     return site.id
 
 
 def _detail(ticket: Ticket) -> dict[str, Any]:
-    actor = _actor()
+    actor = api_actor()
     include_internal = policy.can_work_ticket(actor, ticket)
     merged_into = tickets.get_ticket(ticket.merged_into_id).number if ticket.merged_into_id else None
     detail = schemas.ticket_detail(
-        ticket, locale=_locale(), holder=tickets.holders([ticket.id]).get(ticket.id),
+        ticket, locale=locale(), holder=tickets.holders([ticket.id]).get(ticket.id),
         merged_into=merged_into,
         messages=tickets.list_messages(ticket.id, include_internal=include_internal),
         attachments=tickets.list_attachments(ticket.id, public_only=not include_internal),
@@ -142,7 +147,7 @@ def docs() -> str:
            responses={200: (_l("役割と所属"), schemas.Identity)})
 def me() -> Response:
     """Who the presented key acts as."""
-    actor = _actor()
+    actor = api_actor()
     identity = schemas.Identity(role=actor.role, user_id=actor.user_id, party_ids=sorted(actor.party_ids),
                                 label=actor.label)
     return jsonify(identity.model_dump(mode="json"))
@@ -165,14 +170,14 @@ def me() -> Response:
 def create_ticket() -> Response:
     """Open a ticket as the key's user, or for a member of staff (desk only)."""
     body = schemas.parse(schemas.TicketCreate, request.get_json(silent=True))
-    actor = _actor()
+    actor = api_actor()
 
     def create() -> idempotency.Answer:
         ticket = ticket_services.open_ticket(_new_ticket(body, actor), actor=actor, now=utcnow())
         return idempotency.Answer(status=201, body=_detail(ticket))
 
-    answer = _once(body.model_dump(mode="json"), create)
-    return _answer(answer, location=str(answer.body.get("url", "")))
+    answer = once(body.model_dump(mode="json"), create)
+    return respond(answer, location=str(answer.body.get("url", "")))
 
 
 def _new_ticket(body: schemas.TicketCreate, actor: Actor) -> NewTicket:
@@ -182,7 +187,7 @@ def _new_ticket(body: schemas.TicketCreate, actor: Actor) -> NewTicket:
             raise PermissionDenied(_("他の人の代わりにチケットを起票する権限がありません。"))
         requester = accounts_queries.find_user_by_email(body.requester)
         if requester is None or not requester.is_active:
-            raise _invalid("requester", _("登録されているメールアドレスを指定してください。"))
+            raise invalid("requester", _("登録されているメールアドレスを指定してください。"))
         requester_id = requester.id
     return NewTicket(type=body.type, subject=body.subject, description=body.description,
                      impact=body.impact, urgency=body.urgency, channel=Channel.API,
@@ -200,7 +205,7 @@ def _new_ticket(body: schemas.TicketCreate, actor: Actor) -> NewTicket:
                       422: (_l("条件の誤り"), schemas.Problem)})
 def list_tickets() -> Response:
     """Tickets the caller may see, newest first, with a cursor for the next page."""
-    actor = _actor()
+    actor = api_actor()
     if not policy.can_list_tickets(actor):
         raise PermissionDenied(_("この一覧は利用できません。"))
     query = schemas.parse(schemas.TicketListQuery, request.args.to_dict())
@@ -212,7 +217,7 @@ def list_tickets() -> Response:
     )
     found = tickets.list_visible_tickets(actor, filters, before_id=before_id, limit=query.limit)
     next_cursor = str(found.next_before_id) if found.next_before_id is not None else None
-    page = schemas.TicketPage(items=[schemas.ticket_summary(t, _locale()) for t in found.items],
+    page = schemas.TicketPage(items=[schemas.ticket_summary(t, locale()) for t in found.items],
                               next_cursor=next_cursor)
     response = jsonify(page.model_dump(mode="json"))
     if next_cursor is not None:
@@ -225,7 +230,7 @@ def _cursor_id(cursor: str | None) -> int | None:
     if cursor is None:
         return None
     if not cursor.isdigit():
-        raise _invalid("cursor", _("値が正しくありません。"))
+        raise invalid("cursor", _("値が正しくありません。"))
     return int(cursor)
 
 
@@ -238,7 +243,7 @@ def _cursor_id(cursor: str | None) -> int | None:
                       404: (_l("存在しないか、見る権限がない"), schemas.Problem)})
 def get_ticket(number: str) -> Response:
     """One ticket with the conversation and files the caller may read."""
-    return jsonify(_detail(tickets.get_ticket_by_number_for(_actor(), number)))
+    return jsonify(_detail(tickets.get_ticket_by_number_for(api_actor(), number)))
 
 
 @bp.patch("/tickets/<number>")
@@ -253,7 +258,7 @@ def get_ticket(number: str) -> Response:
                       422: (_l("入力内容の誤り"), schemas.Problem)})
 def update_ticket(number: str) -> Response:
     """Change classification, assignee, status or resolution in one operation."""
-    actor = _actor()
+    actor = api_actor()
     ticket = tickets.get_workable_ticket_for(actor, number)
     body = schemas.parse(schemas.TicketPatch, request.get_json(silent=True))
     given = body.model_fields_set
@@ -282,7 +287,7 @@ def update_ticket(number: str) -> Response:
                       422: (_l("入力内容の誤り"), schemas.Problem)})
 def add_message(number: str) -> Response:
     """A public reply or an internal note, with the stale-reply guard of the console."""
-    actor = _actor()
+    actor = api_actor()
     ticket = tickets.get_ticket_by_number_for(actor, number)
     body = schemas.parse(schemas.MessageCreate, request.get_json(silent=True))
 
@@ -291,7 +296,7 @@ def add_message(number: str) -> Response:
                                               now=utcnow(), seen_up_to=body.seen_up_to)
         return idempotency.Answer(status=201, body=schemas.message_out(message).model_dump(mode="json"))
 
-    return _answer(_once(body.model_dump(mode="json"), write))
+    return respond(once(body.model_dump(mode="json"), write))
 
 
 @bp.post("/tickets/<number>/attachments")
@@ -308,14 +313,14 @@ def add_message(number: str) -> Response:
                       422: (_l("ファイルがない、または受け付けられない種類・大きさ"), schemas.Problem)})
 def add_attachments(number: str) -> Response:
     """Attach files without a message; public unless ``visibility=internal`` (desk only)."""
-    actor = _actor()
+    actor = api_actor()
     ticket = tickets.get_ticket_by_number_for(actor, number)
     extra = set(request.form) - {"visibility"}
     if extra:
-        raise _invalid(sorted(extra)[0], _("不明な項目です。"))
+        raise invalid(sorted(extra)[0], _("不明な項目です。"))
     visibility = request.form.get("visibility", "public")
     if visibility not in {"public", "internal"}:
-        raise _invalid("visibility", _("次のいずれかを指定してください: %(values)s",
+        raise invalid("visibility", _("次のいずれかを指定してください: %(values)s",
                                        values="'public', 'internal'"))
     uploads = uploads_from(request.files.getlist("files"))
     digests = [[u.filename, _digest(u.stream)] for u in uploads]
@@ -326,7 +331,7 @@ def add_attachments(number: str) -> Response:
         answer = schemas.AttachmentList(items=[schemas.attachment_out(ticket, row) for row in rows])
         return idempotency.Answer(status=201, body=answer.model_dump(mode="json"))
 
-    return _answer(_once({"visibility": visibility, "files": digests}, attach))
+    return respond(once({"visibility": visibility, "files": digests}, attach))
 
 
 def _digest(stream: Any) -> str:
@@ -346,7 +351,16 @@ def _digest(stream: Any) -> str:
                       404: (_l("存在しないか、見る権限がない"), schemas.Problem)})
 def get_attachment(number: str, attachment_id: int) -> Response:
     """The file's bytes, as a download with the portal's safe headers."""
-    actor = _actor()
-    ticket = tickets.get_ticket_by_number_for(actor, number)
+    actor = api_actor()
+    try:
+        ticket = tickets.get_ticket_by_number_for(actor, number)
+    except NotFound:
+        # A receiving party downloads what a handoff shared with it, and nothing else.
+        ticket = handoffs.get_ticket_for_party(actor, number)
+        _messages, shared = handoffs.shared_with(actor.party_ids, ticket.id)
+        for attachment in shared:
+            if attachment.id == attachment_id:
+                return download(attachment)
+        raise
     public_only = not policy.can_work_ticket(actor, ticket)
     return download(tickets.get_attachment(ticket, attachment_id, public_only=public_only))

@@ -30,7 +30,10 @@ TITLES: dict[int, object] = {
 
 
 def _wants_json() -> bool:
-    return request.blueprint == "api" or request.path.startswith("/api/")
+    """The API, and scripts of our own pages that ask for JSON (``Accept: application/json``)."""
+    if request.blueprint == "api" or request.path.startswith("/api/"):
+        return True
+    return request.accept_mimetypes.best_match(("text/html", "application/json")) == "application/json"
 
 
 def _problem(status: int, code: str, detail: str, fields: dict[str, str] | None = None) -> Response:

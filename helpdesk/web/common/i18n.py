@@ -40,18 +40,20 @@ def select_timezone() -> str:
     return TOKYO.key
 
 
+def jst(value: datetime | None, fmt: str = "short") -> str:
+    """A timestamp in Japan time in the reader's locale ('' for None); also the ``jst`` filter."""
+    if value is None:
+        return ""
+    if fmt == "long":
+        return str(format_datetime(value, "yyyy/MM/dd HH:mm:ss"))
+    return str(format_datetime(value, "yyyy/MM/dd HH:mm"))
+
+
 def init_app(app: Flask, babel: Babel) -> None:
     """Bind Flask-Babel and the template helpers."""
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
 
-    @app.template_filter("jst")
-    def jst(value: datetime | None, fmt: str = "short") -> str:
-        """A timestamp in Japan time in the reader's locale ('' for None)."""
-        if value is None:
-            return ""
-        if fmt == "long":
-            return str(format_datetime(value, "yyyy/MM/dd HH:mm:ss"))
-        return str(format_datetime(value, "yyyy/MM/dd HH:mm"))
+    app.add_template_filter(jst, "jst")
 
     @app.context_processor
     def locale_context() -> dict[str, object]:

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import UTC
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
@@ -15,7 +15,10 @@ from helpdesk.accounts import queries as account_queries
 from helpdesk.accounts.policy import can_log_calls, can_supervise, can_use_console
 from helpdesk.core.errors import NotFound, ValidationFailed
 from helpdesk.core.time import TOKYO, utcnow
-from helpdesk.tickets import calls, canned, queues, relations
+from helpdesk.handoff import queries as handoffs
+from helpdesk.handoff import services as handoff_services
+from helpdesk.handoff.models import RejectReason
+from helpdesk.tickets import calls, canned, policy, presence, queues, relations
 from helpdesk.tickets import queries as tickets
 from helpdesk.tickets import services as ticket_services
 from helpdesk.tickets.models import Ticket
@@ -32,8 +35,9 @@ from helpdesk.tickets.states import (
 )
 from helpdesk.web.common.auth import current_actor, current_db_user, require
 from helpdesk.web.common.files import attachment_limits, download, uploads_from
-from helpdesk.web.common.forms import CsrfForm
-from helpdesk.web.common.i18n import select_locale
+from helpdesk.web.common.forms import CsrfForm, show_field_errors
+from helpdesk.web.common.handoff_forms import AcceptForm, EscalateForm, RejectForm, WithdrawForm
+from helpdesk.web.common.i18n import jst, select_locale
 from helpdesk.web.common.navigation import safe_next
 from helpdesk.web.console.forms import (
     AssignForm,
@@ -158,6 +162,25 @@ def ticket(number: str) -> ResponseReturnValue:
     return _workspace(item)
 
 
+@bp.post("/tickets/<number>/presence")
+@require(can_use_console)
+def presence_heartbeat(number: str) -> ResponseReturnValue:
+    """An open workspace says it is still there (typing or not); answers who else is, as JSON.
+
+    The body is JSON ``{"typing": true}`` or a form with ``typing=1``; the CSRF token
+    comes in the ``X-CSRFToken`` header. ``{"others": [{"name": …, "typing": …}]}``.
+    """
+    actor = current_actor()
+    item = tickets.get_ticket_by_number_for(actor, number)
+    data = request.get_json(silent=True) if request.is_json else request.form
+    flag = data.get("typing", "") if isinstance(data, Mapping) else ""
+    is_typing = str(flag).lower() in {"1", "true"}
+    now = utcnow()
+    presence.record_heartbeat(item.id, is_typing=is_typing, actor=actor, now=now)
+    viewers = presence.list_viewers(item.id, now=now, exclude_user_id=actor.user_id)
+    return jsonify(others=[{"name": v.name, "typing": v.is_typing} for v in viewers])
+
+
 @bp.route("/canned", methods=["GET", "POST"])
 @require(can_supervise)
 def canned_responses() -> ResponseReturnValue:
@@ -169,7 +192,7 @@ def canned_responses() -> ResponseReturnValue:
             canned.save_response(form.title.data, form.body.data, actor=current_actor(), now=utcnow(),
                                  response_id=form.response_id.data or None)
         except ValidationFailed as exc:
-            _field_errors(form, exc)
+            show_field_errors(form, exc)
             status = 422
         else:
             flash(_("定型文を保存しました。"), "success")
@@ -198,7 +221,7 @@ def add_message(number: str, kind: str) -> ResponseReturnValue:
     except ticket_services.StaleConversation as exc:
         return _workspace(item, **{f"{kind}_form": form}, stale=exc.newer, status=409)
     except ValidationFailed as exc:
-        _field_errors(form, exc)
+        show_field_errors(form, exc)
         return _workspace(item, **{f"{kind}_form": form}, status=422)
     public = kind == MessageKind.PUBLIC_REPLY
     flash(_("公開返信を送信しました。") if public else _("内部メモを保存しました。"), "success")
@@ -243,7 +266,7 @@ def update_fields(number: str) -> ResponseReturnValue:
     try:
         ticket_services.update_fields(item.id, changes, actor=current_actor(), now=utcnow())
     except ValidationFailed as exc:
-        _field_errors(form, exc)
+        show_field_errors(form, exc)
         return _workspace(item, fields_form=form, status=422)
     flash(_("分類を更新しました。"), "success")
     return redirect(url_for("console.ticket", number=item.number))
@@ -359,7 +382,7 @@ def log_call() -> ResponseReturnValue:
             resolution_summary=form.resolution_summary.data or "",
         )
     except ValidationFailed as exc:
-        _field_errors(form, exc)
+        show_field_errors(form, exc)
         return _phone_page(form, caller=caller, status=422)
     flash(_("通話を %(number)s に記録しました。", number=item.number), "success")
     return redirect(url_for("console.ticket", number=item.number))
@@ -387,6 +410,124 @@ def _phone_choices(form: PhoneCallForm, caller: Any) -> None:
     form.target.choices = choices
 
 
+# --- handoffs -------------------------------------------------------------------------------
+
+
+@bp.post("/tickets/<number>/handoffs")
+@require(can_use_console)
+def escalate(number: str) -> ResponseReturnValue:
+    """Ask another party to take the ticket; the help desk stays responsible until it accepts."""
+    actor = current_actor()
+    item = tickets.get_workable_ticket_for(actor, number)
+    form = EscalateForm()
+    _escalate_choices(form, item)
+    if not form.validate_on_submit():
+        return _workspace(item, escalate_form=form, status=422)
+    request_ = handoff_services.HandoffRequest(
+        to_party_id=int(form.to_party.data), idempotency_key=form.idempotency_key.data,
+        symptom=form.symptom.data, impact=form.impact.data or "", steps_taken=form.steps_taken.data or "",
+        requester_contact=form.requester_contact.data or "",
+        shared_message_ids=form.shared_messages.data or [],
+        shared_attachment_ids=form.shared_attachments.data or [],
+    )
+    try:
+        handoff = handoff_services.request_handoff(item.id, request_, actor=actor, now=utcnow())
+    except ValidationFailed as exc:
+        show_field_errors(form, exc, {"shared_messages": "shared_messages"})
+        return _workspace(item, escalate_form=form, status=422)
+    flash(_("%(party)s に引き継ぎを依頼しました。受領されるまで対応責任はヘルプデスクにあります。",
+            party=handoff.to_party.display_name(select_locale())), "success")
+    return redirect(url_for("console.ticket", number=item.number))
+
+
+@bp.post("/handoffs/<int:handoff_id>/withdraw")
+@require(can_use_console)
+def withdraw_handoff(handoff_id: int) -> ResponseReturnValue:
+    """Take back a request the receiver has not answered."""
+    actor = current_actor()
+    handoff = handoffs.get_handoff_for(actor, handoff_id)
+    form = WithdrawForm()
+    if not form.validate_on_submit():
+        return _workspace(handoff.ticket, status=422)
+    handoff_services.withdraw_handoff(handoff.id, actor=actor, now=utcnow(), reason=form.reason.data or "")
+    flash(_("引き継ぎ依頼を取り下げました。"), "success")
+    return redirect(url_for("console.ticket", number=handoff.ticket.number))
+
+
+@bp.post("/handoffs/<int:handoff_id>/accept")
+@require(can_use_console)
+def accept_handback(handoff_id: int) -> ResponseReturnValue:
+    """The help desk takes a returned ticket back: from now it is responsible again."""
+    actor = current_actor()
+    handoff = handoffs.get_handoff_for(actor, handoff_id)
+    if not AcceptForm().validate_on_submit():
+        return _workspace(handoff.ticket, status=422)
+    handoff_services.accept_handoff(handoff.id, actor=actor, now=utcnow())
+    flash(_("返却を受領しました。対応責任はヘルプデスクに戻りました。"), "success")
+    return redirect(url_for("console.ticket", number=handoff.ticket.number))
+
+
+@bp.post("/handoffs/<int:handoff_id>/reject")
+@require(can_use_console)
+def reject_handback(handoff_id: int) -> ResponseReturnValue:
+    """Refuse a handback (for example: the fault is not fixed); the returning party keeps it."""
+    actor = current_actor()
+    handoff = handoffs.get_handoff_for(actor, handoff_id)
+    form = RejectForm()
+    form.suggested_party.choices = _party_choices(exclude=handoff.to_party_id)
+    if not form.validate_on_submit():
+        return _workspace(handoff.ticket, reject_form=form, status=422)
+    suggested = int(form.suggested_party.data) if form.suggested_party.data else None
+    try:
+        handoff_services.reject_handoff(handoff.id, RejectReason(form.reason.data), form.text.data or "",
+                                        suggested_party_id=suggested, actor=actor, now=utcnow())
+    except ValidationFailed as exc:
+        show_field_errors(form, exc, {"reason": "text"})
+        return _workspace(handoff.ticket, reject_form=form, status=422)
+    flash(_("返却を差し戻しました。対応責任は返却元に残ります。"), "success")
+    return redirect(url_for("console.ticket", number=handoff.ticket.number))
+
+
+def _party_choices(*, exclude: int | None) -> list[SelectChoice]:
+    return [SelectChoice("", _("（選択してください）"))] + [
+        SelectChoice(str(p.id), p.display_name(select_locale()))
+        for p in handoffs.list_parties_for_handoff(exclude)
+    ]
+
+
+def _escalate_choices(form: EscalateForm, item: Ticket) -> None:
+    desk = ticket_services.helpdesk_party()
+    form.to_party.choices = [c for c in _party_choices(exclude=desk.id) if c.value]
+    kinds = {"public_reply": _("公開返信"), "internal_note": _("内部メモ"), "phone_call": _("通話記録")}
+    form.shared_messages.choices = [
+        SelectChoice(m.id, f"{kinds.get(m.kind.value, '')} {jst(m.created_at)} — {m.body[:60]}")
+        for m in tickets.list_messages(item.id, include_internal=True) if m.kind.value in kinds
+    ]
+    form.shared_attachments.choices = [
+        SelectChoice(a.id, a.filename) for a in tickets.list_attachments(item.id, public_only=False)
+    ]
+
+
+def _escalate_form(item: Ticket) -> EscalateForm:
+    """The form pre-filled from the ticket: the suggested party, the symptom, the requester's contact."""
+    requester = item.requester
+    contact = " / ".join(part for part in (requester.display_name, requester.extension and
+                                           _("内線 %(n)s", n=requester.extension), requester.email) if part)
+    suggested = handoffs.suggest_party(item)
+    impact = {"person": _("個人"), "division": _("課・係"), "site": _("拠点全体"), "ministry": _("省全体")}
+    form = EscalateForm(
+        formdata=None, to_party=str(suggested.id) if suggested else "",
+        symptom=f"{item.subject}\n{item.description}".strip(),
+        impact=" / ".join(part for part in (
+            impact[item.impact.value], item.site.display_name(select_locale()) if item.site else "",
+            item.service.display_name(select_locale()) if item.service else "") if part),
+        requester_contact=contact,
+        shared_attachments=[a.id for a in tickets.list_attachments(item.id, public_only=True)],
+    )
+    _escalate_choices(form, item)
+    return form
+
+
 def _workspace(item: Ticket, *, status: int = 200, stale: list[Any] | None = None,
                **forms: Any) -> ResponseReturnValue:
     seen = tickets.newest_message_id(item.id)
@@ -408,7 +549,30 @@ def _workspace(item: Ticket, *, status: int = 200, stale: list[Any] | None = Non
         related=relations.list_related(item.id), relate_form=CsrfForm(),
         merged_into=tickets.get_ticket(item.merged_into_id) if item.merged_into_id else None,
         status_form=StatusForm(), stale=stale or [],
+        viewers=presence.list_viewers(item.id, now=utcnow(), exclude_user_id=current_actor().user_id),
+        **_handoff_context(item, forms),
+        presence_poll_ms=int(current_app.config["PRESENCE_POLL_SECONDS"] * 1000),
     ), status
+
+
+def _handoff_context(item: Ticket, forms: Mapping[str, Any]) -> dict[str, Any]:
+    """What the workspace shows about responsibility: the open handoff and what may be done with it."""
+    actor = current_actor()
+    open_handoff = handoffs.find_open_handoff(item.id)
+    holder = tickets.holders([item.id]).get(item.id)
+    desk = ticket_services.helpdesk_party()
+    may_escalate = (holder is not None and holder.id == desk.id and open_handoff is None and item.is_open
+                    and policy.can_work_ticket(actor, item))
+    reject_form = forms.get("reject_form") or RejectForm(formdata=None)
+    if not reject_form.suggested_party.choices:
+        reject_form.suggested_party.choices = _party_choices(exclude=desk.id)
+    return {
+        "open_handoff": open_handoff, "handoffs": handoffs.list_ticket_handoffs(item.id),
+        "responsibility": handoffs.responsibility_timeline(item.id, now=utcnow()), "now": utcnow(),
+        "escalate_form": forms.get("escalate_form") or (_escalate_form(item) if may_escalate else None),
+        "withdraw_form": WithdrawForm(formdata=None), "accept_form": AcceptForm(formdata=None),
+        "reject_form": reject_form, "is_desk_party": desk.id in actor.party_ids,
+    }
 
 
 def _queue_url(params: Mapping[str, str]) -> str:
@@ -451,9 +615,3 @@ def _fields_form(item: Ticket) -> FieldsForm:
     ]
     return form
 
-
-def _field_errors(form: Any, exc: ValidationFailed) -> None:
-    for name, message in exc.fields.items():
-        field = getattr(form, name, None)
-        if field is not None:
-            field.errors = [*field.errors, str(message)]

@@ -1,0 +1,188 @@
+"""Webhooks to a real HTTP receiver on loopback: signed, retried with backoff, never twice at once."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from helpdesk.accounts.models import Role
+from helpdesk.core.db import db, unit_of_work
+from helpdesk.core.errors import ValidationFailed
+from helpdesk.handoff import services as handoffs
+from helpdesk.webhooks import services as webhooks
+from helpdesk.webhooks.models import WebhookDelivery, WebhookEndpoint
+from helpdesk.webhooks.signing import verify
+from tests.conftest import T0, MakeTicket, MakeUser, actor_of
+
+
+class Receiver:
+    """The vendor's system: verifies signatures, fails as told, remembers what took effect."""
+
+    def __init__(self) -> None:
+        self.secret = ""
+        self.answers: list[tuple[int, dict[str, str]]] = []
+        self.requests: list[tuple[str, dict[str, Any], bool]] = []
+        self.effects: dict[str, dict[str, Any]] = {}
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - the http.server API
+                body = self.rfile.read(int(self.headers["content-length"]))
+                event_id = self.headers["webhook-id"]
+                valid = verify(receiver.secret, event_id, int(self.headers["webhook-timestamp"]), body,
+                               self.headers["webhook-signature"])
+                payload = json.loads(body)
+                receiver.requests.append((event_id, payload, valid))
+                status, headers = receiver.answers.pop(0) if receiver.answers else (200, {})
+                if status == 200 and valid:
+                    receiver.effects.setdefault(event_id, payload)  # idempotent by webhook-id
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/hooks"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    server = Receiver()
+    server.thread.start()
+    try:
+        yield server
+    finally:
+        server.server.shutdown()
+        server.server.server_close()
+
+
+@pytest.fixture
+def setup(app: Flask, base_data: dict[str, Any], make_user: MakeUser, make_ticket: MakeTicket,
+          receiver: Receiver) -> dict[str, Any]:
+    settings = webhooks.settings_from(app.config)
+    admin = actor_of(make_user(Role.ADMIN))
+    operations = base_data["parties"]["operations"]
+    endpoint, secret = webhooks.save_endpoint(operations.id, receiver.url, actor=admin, now=T0,
+                                              settings=settings)
+    assert secret is not None and secret.startswith("whsec_")
+    receiver.secret = secret
+    agent = actor_of(make_user(Role.AGENT))
+    ticket = make_ticket()
+    handoff = handoffs.request_handoff(ticket.id, handoffs.HandoffRequest(operations.id, "k1", "症状"),
+                                       actor=agent, now=T0)
+    return {"settings": settings, "admin": admin, "endpoint": endpoint, "handoff": handoff, "ticket": ticket}
+
+
+@pytest.mark.parametrize(("url", "reason"), [
+    ("http://10.1.2.3/hooks", "内部のアドレス"),
+    ("http://localhost:8080/hooks", "内部のアドレス"),  # a name that resolves to loopback
+    ("http://169.254.169.254/latest/meta-data", "内部のアドレス"),
+    ("ftp://vendor.example.com/hooks", "https://"),
+    ("http://user:pass@127.0.0.1/hooks", "ホスト名"),
+])
+def test_internal_and_odd_urls_are_refused(app: Flask, setup: dict[str, Any], url: str, reason: str) -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        webhooks.save_endpoint(setup["endpoint"].party_id, url, actor=setup["admin"], now=T0,
+                               settings=setup["settings"])
+    assert reason in str(refused.value.fields["url"])
+
+
+def test_a_failed_delivery_is_retried_with_the_same_id_and_takes_effect_once(
+    setup: dict[str, Any], receiver: Receiver
+) -> None:
+    settings, handoff = setup["settings"], setup["handoff"]
+    assert webhooks.record_handoff_event(handoff.id, "handoff.requested", source_key="outbox:1", now=T0) == 1
+    assert webhooks.record_handoff_event(handoff.id, "handoff.requested", source_key="outbox:1", now=T0) == 0
+    receiver.answers = [(500, {})]
+    delivery_id = webhooks.list_due(now=T0)[0]
+
+    failed = webhooks.deliver(delivery_id, now=T0, settings=settings)
+    assert (failed.sent, failed.status, failed.delivered) == (True, 500, False)
+    delivery = db.session.get(WebhookDelivery, delivery_id)
+    assert timedelta(seconds=24) <= delivery.next_attempt_at - T0 <= timedelta(seconds=36)
+    assert webhooks.list_due(now=T0 + timedelta(seconds=5)) == []  # backing off
+
+    later = T0 + timedelta(minutes=1)
+    assert webhooks.deliver(delivery_id, now=later, settings=settings).delivered
+    assert webhooks.deliver(delivery_id, now=later, settings=settings).sent is False  # done: nothing more
+    ids = [event_id for event_id, _payload, _valid in receiver.requests]
+    assert len(ids) == 2 and len(set(ids)) == 1 and all(valid for _i, _p, valid in receiver.requests)
+    effect = receiver.effects[ids[0]]
+    assert effect["type"] == "handoff.requested" and effect["data"]["ticket_number"] == setup["ticket"].number
+    assert effect["data"]["to_party"] == "operations"
+
+
+def test_retry_after_410_and_giving_up(setup: dict[str, Any], receiver: Receiver) -> None:
+    settings, handoff = setup["settings"], setup["handoff"]
+    webhooks.record_handoff_event(handoff.id, "handoff.requested", source_key="outbox:1", now=T0)
+    webhooks.record_handoff_event(handoff.id, "handoff.withdrawn", source_key="outbox:2", now=T0)
+    first, second = sorted(webhooks.list_due(now=T0))
+
+    receiver.answers = [(503, {"Retry-After": "600"})]
+    webhooks.deliver(first, now=T0, settings=settings)
+    assert db.session.get(WebhookDelivery, first).next_attempt_at >= T0 + timedelta(seconds=600)
+
+    receiver.answers = [(500, {})]
+    webhooks.deliver(second, now=T0 + timedelta(hours=23, minutes=59, seconds=50), settings=settings)
+    assert db.session.get(WebhookDelivery, second).gave_up_at is not None  # the 24-hour window is over
+
+    receiver.answers = [(410, {})]
+    webhooks.deliver(first, now=T0 + timedelta(minutes=11), settings=settings)
+    db.session.expire_all()
+    endpoint = db.session.get(WebhookEndpoint, setup["endpoint"].id)
+    assert endpoint.is_active is False and "410" in endpoint.disabled_reason
+
+    replayed = webhooks.replay(first, actor=setup["admin"], now=T0 + timedelta(hours=1))
+    assert replayed.gave_up_at is None and replayed.endpoint.is_active is True
+
+
+def test_redirects_are_not_followed(setup: dict[str, Any], receiver: Receiver) -> None:
+    webhooks.record_handoff_event(setup["handoff"].id, "handoff.requested", source_key="outbox:1", now=T0)
+    receiver.answers = [(302, {"Location": receiver.url + "/elsewhere"})]
+
+    outcome = webhooks.deliver(webhooks.list_due(now=T0)[0], now=T0, settings=setup["settings"])
+
+    assert (outcome.status, outcome.delivered) == (302, False)
+    assert len(receiver.requests) == 1  # the Location was never fetched
+
+
+def test_a_held_delivery_is_not_sent_by_a_second_worker(setup: dict[str, Any], receiver: Receiver) -> None:
+    webhooks.record_handoff_event(setup["handoff"].id, "handoff.requested", source_key="outbox:1", now=T0)
+    delivery_id = webhooks.list_due(now=T0)[0]
+    with unit_of_work() as session:  # another worker holds it
+        session.get(WebhookDelivery, delivery_id).locked_until = T0 + timedelta(seconds=30)
+
+    assert webhooks.deliver(delivery_id, now=T0, settings=setup["settings"]).sent is False
+    assert receiver.requests == []
+    assert webhooks.deliver(delivery_id, now=T0 + timedelta(seconds=31), settings=setup["settings"]).delivered
+
+
+def test_admin_page_saves_an_endpoint_and_shows_the_secret_once(
+    app: Flask, make_user: MakeUser, base_data: dict[str, Any], receiver: Receiver, login_as: Any
+) -> None:
+    from tests.conftest import csrf_token
+
+    client = login_as(app.test_client(), make_user(Role.ADMIN))
+    party = base_data["parties"]["operations"].id
+    token = csrf_token(client, "/admin/webhooks")
+
+    refused = client.post(f"/admin/webhooks/{party}", data={"csrf_token": token,
+                                                            f"party-{party}-url": "http://192.168.1.10/hooks"})
+    saved = client.post(f"/admin/webhooks/{party}",
+                        data={"csrf_token": token, f"party-{party}-url": receiver.url}, follow_redirects=True)
+
+    assert refused.status_code == 422 and "内部のアドレス" in refused.get_data(as_text=True)
+    page = saved.get_data(as_text=True)
+    assert "whsec_" in page and receiver.url in page
+    assert "whsec_" not in client.get("/admin/webhooks").get_data(as_text=True)  # shown once
