@@ -76,6 +76,8 @@ class Base:
     WEBHOOK_ALLOW_HTTP = False
     WEBHOOK_TIMEOUT_SECONDS = 10.0
     WEBHOOK_GIVE_UP_HOURS = 24.0
+    #: The first retry waits this long; each later one twice as long (±20 %), at most 2 hours.
+    WEBHOOK_FIRST_RETRY_SECONDS = 30.0
     WEBHOOK_SWEEP_SECONDS = 30.0
     #: /healthz reports the outbox as unhealthy above this many undelivered rows.
     OUTBOX_BACKLOG_LIMIT = 1000

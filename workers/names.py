@@ -7,6 +7,7 @@ from helpdesk.handoff.services import (
     TASK_HANDOFF_OVERDUE,
     TASK_HANDOFF_REQUESTED,
     TASK_WEBHOOK_HANDOFF_EVENT,
+    TASK_WEBHOOK_MESSAGE_SHARED,
     TASK_WEBHOOK_TICKET_CLOSED,
 )
 from helpdesk.tickets.services import (
@@ -29,4 +30,5 @@ HANDOFF_OVERDUE = TASK_HANDOFF_OVERDUE  # "notifications.handoff_overdue"
 HANDOFF_SWEEP = "handoff.sweep_acknowledgements"
 WEBHOOK_HANDOFF_EVENT = TASK_WEBHOOK_HANDOFF_EVENT  # "webhooks.record_handoff_event"
 WEBHOOK_TICKET_CLOSED = TASK_WEBHOOK_TICKET_CLOSED  # "webhooks.record_ticket_closed"
+WEBHOOK_MESSAGE_SHARED = TASK_WEBHOOK_MESSAGE_SHARED  # "webhooks.record_message_shared"
 WEBHOOK_SWEEP = "webhooks.deliver_due"

@@ -140,6 +140,15 @@ def record_webhook_ticket_closed(outbox_id: int) -> bool:
     return done
 
 
+@shared_task(name=names.WEBHOOK_MESSAGE_SHARED, **OUTBOX_TASK)
+def record_webhook_message_shared(outbox_id: int) -> bool:
+    """Queue ``ticket.message_shared`` for the party a note was addressed to, then try to deliver it."""
+    done = _run(outbox_id, lambda p, key, at: webhooks.record_message_shared(
+        int(p["message_id"]), source_key=key, now=at))
+    _deliver_due()
+    return done
+
+
 @shared_task(name=names.WEBHOOK_SWEEP, ignore_result=True)
 def deliver_due_webhooks() -> int:
     """Retry failed deliveries whose backoff has passed (the beat runs this every 30 s)."""

@@ -27,6 +27,11 @@ def find_party_by_code(code: str) -> Party | None:
     return db.session.scalar(select(Party).where(Party.code == code))
 
 
+def list_active_parties() -> list[Party]:
+    """Active parties by code."""
+    return list(db.session.scalars(select(Party).where(Party.is_active.is_(True)).order_by(Party.code)))
+
+
 def find_site_by_code(code: str) -> Site | None:
     """The active site with this code, or None."""
     return db.session.scalar(select(Site).where(Site.code == code, Site.is_active.is_(True)))

@@ -17,6 +17,7 @@ from helpdesk.accounts.models import Department, Party, PartyKind, Role, Site, S
 from helpdesk.core.actor import SYSTEM, Actor
 from helpdesk.core.db import unit_of_work
 from helpdesk.demo import content
+from helpdesk.handoff.models import Demarcation
 from helpdesk.sla.models import (
     BusinessCalendar,
     CalendarHours,
@@ -66,7 +67,7 @@ def demo_logins() -> list[tuple[str, str]]:
 def load(*, ticket_count: int = 300, now: datetime) -> LoadResult:
     """Upsert the reference data and people, then create tickets if there are none."""
     created = {"calendars": _calendars(now), "sites and departments": _sites(), "parties": _parties(now),
-               "services": _services(), "sla policies": _sla_policy(now),
+               "services": _services(), "demarcation rows": _demarcation(), "sla policies": _sla_policy(now),
                "people": _people(now), "tickets": 0}
     created["tickets"] = _tickets(ticket_count, now)
     return LoadResult(created)
@@ -158,6 +159,26 @@ def _services() -> int:
             session.add(Service(code=spec["code"], name_ja=spec["name_ja"], name_en=spec["name_en"],
                                 category=spec["category"], sort_order=order, is_active=True))
             added += 1
+    return added
+
+
+def _demarcation() -> int:
+    """Each service's usual party for faults; usage questions and requests stay at first line."""
+    added = 0
+    with unit_of_work() as session:
+        parties = {p.code: p.id for p in session.scalars(select(Party))}
+        services = {s.code: s.id for s in session.scalars(select(Service))}
+        known = {(d.service_id, d.ticket_type) for d in session.scalars(select(Demarcation))}
+        for spec in content.SERVICES:
+            for kind in TicketType:
+                service_id = services[spec["code"]]
+                if (service_id, kind) in known:
+                    continue
+                party = "security" if kind is TicketType.SECURITY else (
+                    spec["default_party"] if kind is TicketType.FAULT else "helpdesk")
+                session.add(Demarcation(service_id=service_id, ticket_type=kind, party_id=parties[party],
+                                        first_line_allowed=kind in (TicketType.INQUIRY, TicketType.REQUEST)))
+                added += 1
     return added
 
 

@@ -18,7 +18,7 @@ from helpdesk.handoff.models import Demarcation, Handoff, HandoffShare, HandoffS
 from helpdesk.responsibility.models import ResponsibilitySegment
 from helpdesk.responsibility.services import list_segments
 from helpdesk.tickets.models import Attachment, Message, Ticket
-from helpdesk.tickets.states import TicketType
+from helpdesk.tickets.states import MessageKind, TicketType
 
 
 def get_handoff_for(actor: Actor, handoff_id: int) -> Handoff:
@@ -105,6 +105,22 @@ def shared_with(party_ids: Collection[int], ticket_id: int) -> tuple[list[Messag
                                      Attachment.message_id.in_(message_ids))).order_by(Attachment.id)
     ))
     return messages, files
+
+
+def party_notes_for(party_ids: Collection[int], ticket_id: int) -> list[Message]:
+    """Party notes of a ticket written by or to these parties, oldest first."""
+    ids = list(party_ids) or [-1]
+    stmt = (select(Message).where(Message.ticket_id == ticket_id, Message.kind == MessageKind.PARTY_NOTE,
+                                  or_(Message.author_party_id.in_(ids), Message.audience_party_id.in_(ids)))
+            .order_by(Message.id).options(joinedload(Message.attachments)))
+    return list(db.session.scalars(stmt).unique())
+
+
+def files_for_party(party_ids: Collection[int], ticket_id: int) -> list[Attachment]:
+    """Every file of a ticket a party may download: shared with it, or on a party note to or from it."""
+    _messages, shared = shared_with(party_ids, ticket_id)
+    noted = [a for note in party_notes_for(party_ids, ticket_id) for a in note.attachments]
+    return sorted({a.id: a for a in [*shared, *noted]}.values(), key=lambda a: a.id)
 
 
 @dataclass(frozen=True)

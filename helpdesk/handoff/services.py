@@ -25,14 +25,15 @@ from helpdesk.core.db import db, unit_of_work
 from helpdesk.core.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from helpdesk.handoff import policy
 from helpdesk.handoff.models import Handoff, HandoffKind, HandoffShare, HandoffState, RejectReason
-from helpdesk.handoff.queries import find_open_handoff, has_received_any
+from helpdesk.handoff.queries import find_open_handoff, has_received, has_received_any
 from helpdesk.responsibility import services as responsibility
 from helpdesk.responsibility.models import SegmentReason
 from helpdesk.sla.models import Metric, PartyTarget
 from helpdesk.tickets import policy as ticket_policy
 from helpdesk.tickets import services as tickets
+from helpdesk.tickets.attachments import AttachmentLimits, Upload, link
 from helpdesk.tickets.models import Attachment, Message, Ticket
-from helpdesk.tickets.states import OPEN_STATUSES, Priority
+from helpdesk.tickets.states import OPEN_STATUSES, MessageKind, Priority, TicketStatus
 
 TASK_HANDOFF_REQUESTED = "notifications.handoff_requested"
 TASK_HANDOFF_DECIDED = "notifications.handoff_decided"
@@ -40,6 +41,7 @@ TASK_HANDOFF_OVERDUE = "notifications.handoff_overdue"
 #: Picked up by the webhooks domain: events for the parties' own systems.
 TASK_WEBHOOK_HANDOFF_EVENT = "webhooks.record_handoff_event"
 TASK_WEBHOOK_TICKET_CLOSED = "webhooks.record_ticket_closed"
+TASK_WEBHOOK_MESSAGE_SHARED = "webhooks.record_message_shared"
 
 TEXT_MAX = 10_000
 KEY_MAX = 200
@@ -297,6 +299,71 @@ def withdraw_handoff(handoff_id: int, *, actor: Actor, now: datetime, reason: st
     return handoff
 
 
+# --- talking across the boundary -----------------------------------------------------------
+
+
+def post_party_note(
+    ticket_id: int, body: str, *, actor: Actor, now: datetime, uploads: Sequence[Upload] = (),
+    limits: AttachmentLimits | None = None,
+) -> Message:
+    """A message between the help desk and a party the ticket was handed to; never the requester's.
+
+    The desk writes to the party holding the ticket (or to the receiver of the open
+    handoff); a party writes to the help desk, once the ticket was handed to it. Files
+    are checked like any other. Emits ``webhooks.record_message_shared`` for a party audience.
+
+    :raises NotFound: the actor may not see the ticket (a party it was never handed to).
+    :raises InvalidTransition: the desk has no other party to write to, or the ticket is closed.
+    :raises ValidationFailed: an empty or over-long body, or a refused file.
+    """
+    if not body.strip():
+        raise _invalid("body", _l("本文を入力してください。"))
+    if len(body) > TEXT_MAX:
+        raise _invalid("body", _l("長すぎます。"))
+    files = tickets.check_uploads(uploads, limits)
+    try:
+        with unit_of_work() as session:
+            ticket = tickets.get_for_update(ticket_id)
+            desk = tickets.helpdesk_party()
+            if desk.id in actor.party_ids and ticket_policy.can_work_ticket(actor, ticket):
+                author_party, audience = desk.id, _counterpart(ticket.id, desk.id)
+            else:
+                parties = [p for p in actor.party_ids if has_received({p}, ticket.id)]
+                hidden = ticket.is_confidential and not actor.is_security_cleared
+                if not parties or hidden or not policy.can_act_for_party(actor, parties[0]):
+                    raise NotFound("ticket")
+                author_party, audience = parties[0], desk.id
+            if ticket.status is TicketStatus.CLOSED:
+                raise InvalidTransition(_l("完了したチケットには書き込めません。"))
+            message = Message(ticket_id=ticket.id, kind=MessageKind.PARTY_NOTE, author_id=actor.user_id,
+                              author_party_id=author_party, audience_party_id=audience, body=body.strip(),
+                              created_at=now)
+            session.add(message)
+            session.flush()
+            link(files, ticket_id=ticket.id, message_id=message.id, is_public=False, actor=actor, now=now)
+            ticket.updated_at = now
+            audit.record(actor, "message.party_note", subject_type="message", subject_id=message.id,
+                         ticket_id=ticket.id, now=now, data={"to_party_id": audience,
+                                                             "attachments": [f.filename for f in files]})
+            if audience != desk.id:
+                outbox.emit(TASK_WEBHOOK_MESSAGE_SHARED, {"message_id": message.id}, now=now)
+    except BaseException:
+        tickets.discard_checked(files, limits)
+        raise
+    return message
+
+
+def _counterpart(ticket_id: int, desk_id: int) -> int:
+    """Whom the desk writes to: the holding party, else the receiver of the open handoff."""
+    segment = responsibility.find_open_segment(ticket_id)
+    if segment is not None and segment.party_id != desk_id:
+        return segment.party_id
+    open_handoff = find_open_handoff(ticket_id)
+    if open_handoff is not None and open_handoff.to_party_id != desk_id:
+        return open_handoff.to_party_id
+    raise InvalidTransition(_l("連絡できる事業者がいません。先に引き継ぎを依頼してください。"))
+
+
 # --- the clock ------------------------------------------------------------------------------
 
 
@@ -359,10 +426,38 @@ def withdraw_on_close(ticket: Ticket, actor: Actor, now: datetime) -> None:
     _decided(handoff, actor, now, {"reason": "ticket closed"})
 
 
+def propose_security_handoff(ticket: Ticket, actor: Actor, now: datetime) -> Handoff | None:
+    """A security incident is offered to the security team at once, with its P1 acknowledgement target.
+
+    Sent by the system for the help desk (the person who filed it may be any member of
+    staff); the help desk stays responsible until the team accepts. Nothing happens when
+    no security party is configured, the desk no longer holds the ticket, or a handoff is
+    already open.
+    """
+    team = db.session.scalar(select(Party).where(Party.kind == PartyKind.SECURITY, Party.is_active.is_(True))
+                             .order_by(Party.id).limit(1))
+    segment = responsibility.find_open_segment(ticket.id)
+    if team is None or segment is None or segment.party_id == team.id or find_open_handoff(ticket.id):
+        return None
+    request = HandoffRequest(
+        to_party_id=team.id, idempotency_key=f"security-incident:{ticket.id}:{now.isoformat()}",
+        symptom=f"{ticket.subject}\n{ticket.description}".strip(),
+        impact=str(_l("セキュリティ事案（機密）")), requester_contact="",
+    )
+    system = Actor(role="system", label=f"security proposal by {actor.label}")
+    handoff = request_handoff(ticket.id, request, actor=system, now=now)
+    p1_due = _ack_due(team.id, Priority.P1, now)
+    if p1_due is not None:
+        handoff.ack_due_at = p1_due
+    return handoff
+
+
 def register_hooks() -> None:
-    """Let the tickets domain call :func:`withdraw_on_close` (once, however often called)."""
-    if withdraw_on_close not in tickets.ON_CLOSE:
-        tickets.ON_CLOSE.append(withdraw_on_close)
+    """Let the tickets domain call our hooks (once each, however often called)."""
+    for hooks, hook in ((tickets.ON_CLOSE, withdraw_on_close),
+                        (tickets.ON_SECURITY_INCIDENT, propose_security_handoff)):
+        if hook not in hooks:
+            hooks.append(hook)
 
 
 # --- helpers --------------------------------------------------------------------------------

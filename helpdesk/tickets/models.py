@@ -209,6 +209,8 @@ class Message(Model):
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     #: The party the author acted for (help desk, operations …); None for requesters.
     author_party_id: Mapped[int | None] = mapped_column(ForeignKey("parties.id"))
+    #: Party notes: the party it is addressed to (the author's party and this one may read it).
+    audience_party_id: Mapped[int | None] = mapped_column(ForeignKey("parties.id"))
     body: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime]
     #: Phone calls: ``inbound`` or ``outbound``, who called, how long.

@@ -141,7 +141,7 @@ class TimelineEntry:
 #: Audit actions shown in the workspace timeline (messages are shown as messages).
 TIMELINE_ACTIONS = ("ticket.opened", "ticket.assigned", "ticket.status_changed",
                     "ticket.fields_changed", "ticket.rated", "ticket.linked", "ticket.merged",
-                    "ticket.merged_in", "ticket.files_added",
+                    "ticket.merged_in", "ticket.files_added", "ticket.break_glass",
                     # written by the handoff domain against the ticket
                     "handoff.escalation_requested", "handoff.handback_requested", "handoff.accepted",
                     "handoff.rejected", "handoff.withdrawn", "handoff.expired",
@@ -330,3 +330,14 @@ def list_messages(ticket_id: int, *, include_internal: bool) -> list[Message]:
     if not include_internal:
         stmt = stmt.where(Message.kind == MessageKind.PUBLIC_REPLY)
     return list(db.session.scalars(stmt.order_by(Message.id).options(joinedload(Message.author))))
+
+
+def find_confidential_stub(actor: Actor, number: str) -> Ticket | None:
+    """A confidential ticket an uncleared desk member may know exists (number, status, holder).
+
+    They may not read it, except through :func:`helpdesk.tickets.services.break_glass`.
+    """
+    if actor.role not in policy.DESK_ROLES or actor.is_security_cleared:
+        return None
+    ticket = db.session.scalar(select(Ticket).where(Ticket.number == number.strip().upper()))
+    return ticket if ticket is not None and ticket.is_confidential else None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
@@ -150,22 +150,26 @@ def open_ticket(
         existing = find_by_intake_key(requester_id, data.intake_key)
         if existing is not None:
             return existing
-    files = _check_uploads(uploads, limits)
+    files = check_uploads(uploads, limits)
     try:
         return _open_ticket(data, requester_id, actor=actor, now=now, files=files)
     except IntegrityError:
-        _discard(files, limits)
+        discard_checked(files, limits)
         # A concurrent submission with the same key won the race: answer with its ticket.
         existing = find_by_intake_key(requester_id, data.intake_key) if data.intake_key else None
         if existing is None:
             raise
         return existing
     except BaseException:
-        _discard(files, limits)
+        discard_checked(files, limits)
         raise
 
 
-def _check_uploads(uploads: Sequence[Upload], limits: AttachmentLimits | None) -> list[CheckedFile]:
+def check_uploads(uploads: Sequence[Upload], limits: AttachmentLimits | None) -> list[CheckedFile]:
+    """Check and store uploads before a unit of work links them (nothing is linked yet).
+
+    :raises ValidationFailed: a refused file (then none is kept).
+    """
     if not any(u.filename for u in uploads):
         return []
     if limits is None:
@@ -173,7 +177,8 @@ def _check_uploads(uploads: Sequence[Upload], limits: AttachmentLimits | None) -
     return check_and_store(uploads, limits)
 
 
-def _discard(files: Sequence[CheckedFile], limits: AttachmentLimits | None) -> None:
+def discard_checked(files: Sequence[CheckedFile], limits: AttachmentLimits | None) -> None:
+    """Delete stored files whose unit of work failed."""
     if files and limits is not None:
         discard(files, store=limits.store)
 
@@ -231,6 +236,9 @@ def _open_ticket(
                      data={"type": ticket.type.value, "channel": ticket.channel.value,
                            "priority": ticket.priority.value})
         outbox.emit(TASK_TICKET_OPENED, {"ticket_id": ticket.id}, now=now)
+        if ticket.type is TicketType.SECURITY:
+            for hook in ON_SECURITY_INCIDENT:
+                hook(ticket, actor, now)
     return ticket
 
 
@@ -267,14 +275,14 @@ def add_message(
         raise ValidationFailed(_l("本文を入力してください。"), fields={"body": _l("必須です。")})
     if len(body) > BODY_MAX:
         raise ValidationFailed(_l("本文が長すぎます。"), fields={"body": _l("長すぎます。")})
-    files = _check_uploads(uploads, limits)
+    files = check_uploads(uploads, limits)
     try:
         return _add_message(ticket_id, kind, body, actor=actor, now=now, files=files,
                             call_direction=call_direction, caller_name=caller_name,
                             call_duration_seconds=call_duration_seconds,
                             author_party_id=author_party_id, seen_up_to=seen_up_to)
     except BaseException:
-        _discard(files, limits)
+        discard_checked(files, limits)
         raise
 
 
@@ -359,9 +367,38 @@ def assign(ticket_id: int, assignee_id: int | None, *, actor: Actor, now: dateti
     return ticket
 
 
+BREAK_GLASS_MINUTES = 30
+
+
+def break_glass(ticket_id: int, reason: str, *, actor: Actor, now: datetime) -> datetime:
+    """An uncleared desk member reads a confidential ticket in an emergency; the reason is audited.
+
+    Returns until when the reading is allowed. The security team sees every such event in
+    the audit trail of the ticket.
+
+    :raises PermissionDenied: not desk staff, or the ticket is not confidential.
+    :raises ValidationFailed: no reason given.
+    """
+    if not reason.strip():
+        raise ValidationFailed(_l("緊急閲覧の理由を入力してください。"), fields={"reason": _l("必須です。")})
+    with unit_of_work():
+        ticket = _get_for_update(ticket_id)
+        if actor.role not in policy.DESK_ROLES or not ticket.is_confidential:
+            raise PermissionDenied(_l("この操作はできません。"))
+        until = now + timedelta(minutes=BREAK_GLASS_MINUTES)
+        audit.record(actor, "ticket.break_glass", subject_type="ticket", subject_id=ticket.number,
+                     ticket_id=ticket.id, now=now,
+                     data={"reason": reason.strip()[:1000], "until": until.isoformat()})
+    return until
+
+
+#: Run inside the unit of work when a ticket is opened as, or becomes, a security incident
+#: (the handoff domain proposes the handoff to the security team at once).
+ON_SECURITY_INCIDENT: list[Callable[[Ticket, Actor, datetime], object]] = []
+
 #: Run inside the unit of work when a ticket closes. Higher domains register here (the
 #: handoff domain withdraws an unanswered handoff) so that tickets never imports them.
-ON_CLOSE: list[Callable[[Ticket, Actor, datetime], None]] = []
+ON_CLOSE: list[Callable[[Ticket, Actor, datetime], object]] = []
 
 
 def change_status(
@@ -594,6 +631,9 @@ def update_fields(ticket_id: int, changes: FieldChanges, *, actor: Actor, now: d
         ticket.updated_at = now
         audit.record(actor, "ticket.fields_changed", subject_type="ticket", subject_id=ticket.number,
                      ticket_id=ticket.id, now=now, data={"changes": diff})
+        if "type" in diff and ticket.type is TicketType.SECURITY:
+            for hook in ON_SECURITY_INCIDENT:
+                hook(ticket, actor, now)
     return ticket
 
 
@@ -661,7 +701,7 @@ def add_attachments(
     """
     if not uploads:
         raise ValidationFailed(_l("ファイルを選んでください。"), fields={"files": _l("必須です。")})
-    files = _check_uploads(uploads, limits)
+    files = check_uploads(uploads, limits)
     try:
         with unit_of_work():
             ticket = _get_for_update(ticket_id)
@@ -680,7 +720,7 @@ def add_attachments(
                          ticket_id=ticket.id, now=now,
                          data={"attachments": [f.filename for f in files], "is_public": is_public})
     except BaseException:
-        _discard(files, limits)
+        discard_checked(files, limits)
         raise
     return rows
 

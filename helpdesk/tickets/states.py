@@ -66,6 +66,7 @@ class MessageKind(StrEnum):
     INTERNAL_NOTE = "internal_note"  # never seen by the requester
     PHONE_CALL = "phone_call"  # a logged call, internal
     SYSTEM = "system"  # written by the system
+    PARTY_NOTE = "party_note"  # between the help desk and another party; never seen by the requester
 
 
 class ResolutionCode(StrEnum):

@@ -33,7 +33,7 @@ from helpdesk.core.actor import Actor
 from helpdesk.core.db import db, unit_of_work
 from helpdesk.core.errors import NotFound, ValidationFailed
 from helpdesk.handoff.models import Handoff
-from helpdesk.tickets.models import Ticket
+from helpdesk.tickets.models import Message, Ticket
 from helpdesk.webhooks.addresses import RefusedAddress, check_url
 from helpdesk.webhooks.models import WebhookDelivery, WebhookEndpoint
 from helpdesk.webhooks.signing import sign
@@ -66,6 +66,7 @@ def settings_from(config: Mapping[str, Any]) -> DeliverySettings:
         allow_http=bool(config.get("WEBHOOK_ALLOW_HTTP", False)),
         timeout_seconds=float(config.get("WEBHOOK_TIMEOUT_SECONDS", 10.0)),
         give_up_after=timedelta(hours=float(config.get("WEBHOOK_GIVE_UP_HOURS", 24.0))),
+        first_retry=timedelta(seconds=float(config.get("WEBHOOK_FIRST_RETRY_SECONDS", 30.0))),
     )
 
 
@@ -151,6 +152,20 @@ def record_ticket_closed(ticket_id: int, *, source_key: str, now: datetime) -> i
         parties = list(session.scalars(select(Handoff.to_party_id).where(Handoff.ticket_id == ticket_id)))
         data = {**_ticket_data(ticket), "closed_at": _iso(ticket.closed_at)}
         return _record(parties, "ticket.closed", data, source_key=source_key, now=now)
+
+
+def record_message_shared(message_id: int, *, source_key: str, now: datetime) -> int:
+    """Tell the party a party note was addressed to that it has a message."""
+    with unit_of_work() as session:
+        message = session.get(Message, message_id)
+        if message is None or message.audience_party_id is None:
+            return 0
+        data = {**_ticket_data(message.ticket), "message_id": message.id,
+                "attachments": [a.filename for a in message.attachments]}
+        if not message.ticket.is_confidential:
+            data["body"] = message.body
+        return _record([message.audience_party_id], "ticket.message_shared", data, source_key=source_key,
+                       now=now)
 
 
 def _ticket_data(ticket: Ticket) -> dict[str, Any]:

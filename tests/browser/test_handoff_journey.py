@@ -48,12 +48,16 @@ def test_escalate_accept_hand_back_and_close(
     ops.get_by_label("自社の管理番号（任意）").fill("OPS-5521")
     ops.get_by_role("button", name="受領する").click()
     expect(ops.get_by_text("このチケットの対応責任は貴社にあります。")).to_be_visible()
+    ops.get_by_label("本文").fill("FS-02 を再起動します。10分ほど共有フォルダが使えません。")
+    ops.get_by_role("button", name="ヘルプデスクへ連絡する").click()
+    expect(ops.get_by_text("ヘルプデスクへ連絡しました。")).to_be_visible()
     ops.get_by_label("原因").fill("ファイルサーバFS-02のディスク満杯")
     ops.get_by_label("対応内容").fill("不要な一時ファイルを削除し、容量監視の閾値を見直しました。")
     ops.get_by_role("button", name="返却を依頼する").click()
     expect(ops.get_by_text("ヘルプデスクへ返却を依頼しました。")).to_be_visible()
 
     desk.reload()
+    expect(desk.get_by_text("FS-02 を再起動します。10分ほど共有フォルダが使えません。")).to_be_visible()
     expect(desk.get_by_text("ファイルサーバFS-02のディスク満杯")).to_be_visible()
     desk.get_by_role("button", name="返却を受領する").click()
     expect(desk.get_by_text("対応責任はヘルプデスクに戻りました。")).to_be_visible()
@@ -68,5 +72,6 @@ def test_escalate_accept_hand_back_and_close(
 
     _sign_in(staff, live_server, requester.email)
     staff.goto(f"{live_server}/portal/tickets/{ticket.number}")
+    expect(staff.get_by_text("FS-02 を再起動します")).to_have_count(0)  # party notes stay between parties
     staff.get_by_role("button", name="解決した").click()
     expect(staff.get_by_text("完了", exact=True)).to_be_visible()

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import json
-import threading
 from collections.abc import Iterator
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -18,53 +15,14 @@ from helpdesk.core.errors import ValidationFailed
 from helpdesk.handoff import services as handoffs
 from helpdesk.webhooks import services as webhooks
 from helpdesk.webhooks.models import WebhookDelivery, WebhookEndpoint
-from helpdesk.webhooks.signing import verify
 from tests.conftest import T0, MakeTicket, MakeUser, actor_of
-
-
-class Receiver:
-    """The vendor's system: verifies signatures, fails as told, remembers what took effect."""
-
-    def __init__(self) -> None:
-        self.secret = ""
-        self.answers: list[tuple[int, dict[str, str]]] = []
-        self.requests: list[tuple[str, dict[str, Any], bool]] = []
-        self.effects: dict[str, dict[str, Any]] = {}
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - the http.server API
-                body = self.rfile.read(int(self.headers["content-length"]))
-                event_id = self.headers["webhook-id"]
-                valid = verify(receiver.secret, event_id, int(self.headers["webhook-timestamp"]), body,
-                               self.headers["webhook-signature"])
-                payload = json.loads(body)
-                receiver.requests.append((event_id, payload, valid))
-                status, headers = receiver.answers.pop(0) if receiver.answers else (200, {})
-                if status == 200 and valid:
-                    receiver.effects.setdefault(event_id, payload)  # idempotent by webhook-id
-                self.send_response(status)
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                self.end_headers()
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/hooks"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+from tests.webhook_receiver import Receiver, running_receiver
 
 
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
-    server = Receiver()
-    server.thread.start()
-    try:
+    with running_receiver() as server:
         yield server
-    finally:
-        server.server.shutdown()
-        server.server.server_close()
 
 
 @pytest.fixture
@@ -186,3 +144,17 @@ def test_admin_page_saves_an_endpoint_and_shows_the_secret_once(
     page = saved.get_data(as_text=True)
     assert "whsec_" in page and receiver.url in page
     assert "whsec_" not in client.get("/admin/webhooks").get_data(as_text=True)  # shown once
+
+
+def test_a_party_note_to_the_vendor_becomes_message_shared(setup: dict[str, Any], make_user: MakeUser,
+                                                         receiver: Receiver) -> None:
+    vendor = actor_of(make_user(Role.VENDOR))
+    handoffs.accept_handoff(setup["handoff"].id, actor=vendor, now=T0)
+    agent = actor_of(make_user(Role.AGENT))
+
+    note = handoffs.post_party_note(setup["ticket"].id, "ログを送ります", actor=agent, now=T0)
+
+    assert webhooks.record_message_shared(note.id, source_key="outbox:9", now=T0) == 1
+    assert webhooks.deliver(webhooks.list_due(now=T0)[0], now=T0, settings=setup["settings"]).delivered
+    payload = next(iter(receiver.effects.values()))
+    assert payload["type"] == "ticket.message_shared" and payload["data"]["body"] == "ログを送ります"

@@ -122,3 +122,20 @@ def test_reject_accept_hand_back_and_the_responsibility_record(world: dict[str, 
     assert [s["party"]["code"] for s in record["segments"]] == ["helpdesk", "operations", "helpdesk"]
     assert set(record["totals"]) == {"helpdesk", "operations"}
     assert db.session.get(Handoff, second).state is HandoffState.ACCEPTED
+
+
+def test_party_notes_through_the_api(world: dict[str, Any]) -> None:
+    handoff_id = _escalate(world).get_json()["id"]
+    number = world["ticket"].number
+    world["ops"]("POST", f"/handoffs/{handoff_id}/accept", json={})
+
+    path = f"/tickets/{number}/messages"
+    note = world["ops"]("POST", path, json={"kind": "party_note", "body": "再起動します"})
+    internal = world["ops"]("POST", path, json={"kind": "internal_note", "body": "x"})
+    stranger = world["carrier"]("POST", path, json={"kind": "party_note", "body": "x"})
+    answer = world["desk"]("POST", path, json={"kind": "party_note", "body": "了解"})
+
+    assert (note.status_code, internal.status_code, stranger.status_code) == (201, 404, 404)
+    assert answer.status_code == 201
+    notes = world["ops"]("GET", f"/handoffs/{handoff_id}").get_json()["party_notes"]
+    assert [n["body"] for n in notes] == ["再起動します", "了解"]

@@ -64,6 +64,9 @@ MATRIX: dict[str, tuple[str, str, set[str]]] = {
     # Presence is for everyone in the console who may see the ticket, readers included.
     "console.presence_heartbeat": ("POST", "/console/tickets/{own}/presence", DESK),
     "console.escalate": ("POST", "/console/tickets/{own}/handoffs", WORKERS),
+    # Only for confidential tickets, which {own} is not: 404 for everyone (test_console_confidential.py).
+    "console.break_glass": ("POST", "/console/tickets/{own}/break-glass", set()),
+    "console.post_party_note": ("POST", "/console/tickets/{own}/party-notes", WORKERS),
     # No handoff 999 exists: everyone is refused (tests/web/test_console_handoffs.py has the real ones).
     "console.withdraw_handoff": ("POST", "/console/handoffs/999/withdraw", set()),
     "console.accept_handback": ("POST", "/console/handoffs/999/accept", set()),
@@ -72,6 +75,7 @@ MATRIX: dict[str, tuple[str, str, set[str]]] = {
     # A ticket that was never handed to the caller's party: 404 for vendors, 403 for the rest
     # (tests/web/test_vendor.py covers the handed-over side).
     "vendor.ticket": ("GET", "/vendor/tickets/{own}", set()),
+    "vendor.post_note": ("POST", "/vendor/tickets/{own}/notes", set()),
     "vendor.hand_back": ("POST", "/vendor/tickets/{own}/handback", set()),
     "vendor.attachment": ("GET", "/vendor/tickets/{own}/attachments/{file}", set()),
     "vendor.handoff": ("GET", "/vendor/handoffs/999", set()),
@@ -79,6 +83,10 @@ MATRIX: dict[str, tuple[str, str, set[str]]] = {
     "vendor.reject": ("POST", "/vendor/handoffs/999/reject", set()),
     "admin.users": ("GET", "/admin/users", {"admin"}),
     "admin.webhooks": ("GET", "/admin/webhooks", {"admin"}),
+    "admin.demarcation": ("GET", "/admin/demarcation", {"admin"}),
+    "admin.demarcation_csv": ("GET", "/admin/demarcation.csv", {"admin"}),
+    "admin.set_demarcation_row": ("POST", "/admin/demarcation/row", {"admin"}),
+    "admin.import_demarcation": ("POST", "/admin/demarcation/import", {"admin"}),
     "admin.save_webhook": ("POST", "/admin/webhooks/2", {"admin"}),
     "admin.replay_webhook": ("POST", "/admin/webhooks/deliveries/999/replay", set()),
     "admin.deactivate": ("POST", "/admin/users/{user}/deactivate", {"admin"}),

@@ -117,3 +117,33 @@ def test_reject_needs_what_the_reason_needs(app: Flask, handed: dict[str, Any], 
     db.session.expire_all()
     assert db.session.get(Handoff, handoff.id).state is HandoffState.REJECTED
     assert find_open_segment(handed["ticket"].id).party.code == "helpdesk"
+
+
+def test_party_notes_cross_the_boundary_and_never_reach_the_requester(
+    app: Flask, handed: dict[str, Any], login_as: LoginAs, make_user: MakeUser
+) -> None:
+    ticket, handoff = handed["ticket"], handed["handoff"]
+    vendor = login_as(app.test_client(), handed["vendor"])
+    handoffs.accept_handoff(handoff.id, actor=actor_of(handed["vendor"]), now=T0)
+    token = csrf_token(vendor, f"/vendor/tickets/{ticket.number}")
+
+    sent = vendor.post(f"/vendor/tickets/{ticket.number}/notes", data={
+        "csrf_token": token, "body": "FS-02 を再起動します。10分ほど停止します。",
+        "attachments": [(io.BytesIO(files.PDF), "作業手順①.pdf")]}, content_type="multipart/form-data")
+    assert sent.status_code == 302
+
+    desk = login_as(app.test_client(), make_user(Role.AGENT))
+    workspace = desk.get(f"/console/tickets/{ticket.number}").get_data(as_text=True)
+    assert "FS-02 を再起動します。" in workspace and "事業者間連絡" in workspace
+    assert "作業手順①.pdf" in workspace
+    reply = desk.post(f"/console/tickets/{ticket.number}/party-notes", data={
+        "csrf_token": csrf_token(desk, f"/console/tickets/{ticket.number}"), "body": "了解しました。"})
+    assert reply.status_code == 302
+    assert "了解しました。" in vendor.get(f"/vendor/tickets/{ticket.number}").get_data(as_text=True)
+
+    staff = login_as(app.test_client(), handed["requester"])
+    portal = staff.get(f"/portal/tickets/{ticket.number}").get_data(as_text=True)
+    assert "FS-02 を再起動" not in portal and "了解しました。" not in portal and "作業手順" not in portal
+    carrier = login_as(app.test_client(), handed["carrier"])
+    assert carrier.post(f"/vendor/tickets/{ticket.number}/notes", data={
+        "csrf_token": csrf_token(carrier, "/vendor/"), "body": "x"}).status_code == 404

@@ -7,107 +7,28 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import uuid
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from helpdesk import create_app
 from helpdesk.accounts.models import Role
 from helpdesk.core import outbox
 from helpdesk.core.db import db, unit_of_work
-from helpdesk.core.outbox import OutboxMessage, ProcessedKey, WorkerHeartbeat
+from helpdesk.core.outbox import OutboxMessage, ProcessedKey
 from helpdesk.core.time import utcnow
 from helpdesk.notifications.models import Notification
 from helpdesk.tickets.models import Ticket
-from tests.conftest import IsolatedClient, MakeTicket, MakeUser, csrf_token
-from tests.support import ROOT, RedisServer, running_redis, wait_for
+from tests.conftest import MakeTicket, MakeUser, csrf_token
+from tests.support import RedisServer, wait_for
+from tests.workers.conftest import WAIT, count_rows
 
 pytestmark = pytest.mark.worker
-WAIT = 60.0
-
-
-@pytest.fixture
-def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
-    with running_redis(tmp_path) as server:
-        yield server
-
-
-@pytest.fixture
-def worker_app(db: Any, database_url: str, redis_server: RedisServer, tmp_path: Path) -> Iterator[Flask]:
-    """An app whose outbox publishes to the private Redis, with its context pushed."""
-    app = create_app("testing", SQLALCHEMY_DATABASE_URI=database_url, BROKER_URL=redis_server.url)
-    app.test_client_class = IsolatedClient
-    with app.app_context():
-        yield app
-        db.session.remove()
-        db.engine.dispose()
-    celery_app = app.extensions["celery"]
-    celery_app.pool.force_close_all()
-    celery_app.close()
-
-
-@pytest.fixture
-def worker(
-    worker_app: Flask, database_url: str, redis_server: RedisServer, tmp_path: Path
-) -> Iterator[subprocess.Popen[bytes]]:
-    """A real ``celery worker`` process on the same database and broker."""
-    env = {
-        **os.environ,
-        "HELPDESK_ENV": "testing",
-        "HELPDESK_DATABASE_URL": database_url,
-        "HELPDESK_BROKER_URL": redis_server.url,
-        "HELPDESK_INSTANCE_PATH": str(tmp_path),
-    }
-    log = (tmp_path / "worker.log").open("wb")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "workers.app",
-            "worker",
-            "--pool=solo",
-            "--without-gossip",
-            "--without-mingle",
-            "--loglevel=INFO",
-            "-n",
-            f"test-{uuid.uuid4().hex[:6]}@%h",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        wait_for(lambda: _count(WorkerHeartbeat) > 0, timeout=WAIT, message="the worker to start")
-        yield process
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
-        if process.returncode not in (0, -15):
-            sys.stderr.write((tmp_path / "worker.log").read_text())
-
-
-def _count(model: type[Any], *where: Any) -> int:
-    db.session.rollback()  # see other processes' commits
-    return int(db.session.scalar(select(func.count()).select_from(model).where(*where)) or 0)
 
 
 def _notified(ticket: Ticket) -> int:
-    return _count(Notification, Notification.ticket_id == ticket.id)
+    return count_rows(Notification, Notification.ticket_id == ticket.id)
 
 
 def test_committed_change_runs_its_task_exactly_once(
@@ -123,7 +44,7 @@ def test_committed_change_runs_its_task_exactly_once(
     sentinel = make_ticket()
     wait_for(lambda: _notified(sentinel) == 1, timeout=WAIT, message="the sentinel")
     assert _notified(ticket) == 1
-    assert _count(ProcessedKey) == 2
+    assert count_rows(ProcessedKey) == 2
 
 
 def test_rolled_back_change_runs_no_task(
@@ -135,9 +56,9 @@ def test_rolled_back_change_runs_no_task(
         raise RuntimeError("changed my mind")
     sentinel = make_ticket(requester=requester)
     wait_for(lambda: _notified(sentinel) == 1, timeout=WAIT, message="the sentinel")
-    assert _count(Ticket) == 1
-    assert _count(OutboxMessage) == 1
-    assert _count(Notification) == 1
+    assert count_rows(Ticket) == 1
+    assert count_rows(OutboxMessage) == 1
+    assert count_rows(Notification) == 1
 
 
 def test_broker_outage_never_fails_the_request_and_the_task_runs_once_it_returns(

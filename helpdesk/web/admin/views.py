@@ -1,8 +1,8 @@
-"""Ministry administration: accounts and the parties' webhook endpoints."""
+"""Ministry administration: accounts, the demarcation matrix, the parties' webhook endpoints."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
@@ -11,6 +11,7 @@ from helpdesk.accounts import services as accounts
 from helpdesk.accounts.policy import can_administer
 from helpdesk.core.errors import ValidationFailed
 from helpdesk.core.time import utcnow
+from helpdesk.handoff import demarcation as demarcation_rules
 from helpdesk.web.admin.forms import WebhookForm
 from helpdesk.web.common.auth import current_actor, require
 from helpdesk.web.common.forms import CsrfForm, show_field_errors
@@ -102,3 +103,65 @@ def _webhooks_page(*, forms: dict[int, WebhookForm] | None = None, status: int =
         rows.append((party, endpoint, form))
     return render_template("admin/webhooks.html", rows=rows, deliveries=webhook_queries.list_deliveries(),
                            replay_form=CsrfForm()), status
+
+
+# --- demarcation matrix ---------------------------------------------------------------------
+
+
+@bp.get("/demarcation")
+@require(can_administer)
+def demarcation() -> ResponseReturnValue:
+    """The demarcation matrix: who handles each service × ticket type, and first-line resolution."""
+    return _demarcation_page()
+
+
+@bp.post("/demarcation/row")
+@require(can_administer)
+def set_demarcation_row() -> ResponseReturnValue:
+    """Set one cell of the matrix (no party removes it)."""
+    CsrfForm().validate_or_400()
+    row = demarcation_rules.Row(service=request.form.get("service", ""),
+                                ticket_type=request.form.get("ticket_type", ""),
+                                party=request.form.get("party", ""),
+                                first_line_allowed=request.form.get("first_line_allowed") == "1",
+                                note=request.form.get("note", "")[:1000])
+    demarcation_rules.set_row(row, actor=current_actor(), now=utcnow())
+    flash(_("責任分界表を更新しました。"), "success")
+    return redirect(url_for("admin.demarcation"))
+
+
+@bp.get("/demarcation.csv")
+@require(can_administer)
+def demarcation_csv() -> ResponseReturnValue:
+    """The matrix as a CSV file for the contract documents (UTF-8 with BOM for Excel)."""
+    response = make_response(demarcation_rules.export_csv())
+    response.mimetype = "text/csv"
+    response.headers["Content-Disposition"] = "attachment; filename*=UTF-8''demarcation.csv"
+    return response
+
+
+@bp.post("/demarcation/import")
+@require(can_administer)
+def import_demarcation() -> ResponseReturnValue:
+    """Replace the matrix from a CSV file: every row or none, with the line of each error."""
+    CsrfForm().validate_or_400()
+    upload = request.files.get("file")
+    raw = upload.read() if upload else b""
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("cp932", errors="replace")
+    try:
+        count = demarcation_rules.replace_matrix(demarcation_rules.parse_csv(text), actor=current_actor(),
+                                                 now=utcnow())
+    except ValidationFailed as exc:
+        return _demarcation_page(import_error=exc, status=422)
+    flash(_("責任分界表を取り込みました（%(n)d行）。", n=count), "success")
+    return redirect(url_for("admin.demarcation"))
+
+
+def _demarcation_page(*, import_error: ValidationFailed | None = None,
+                      status: int = 200) -> ResponseReturnValue:
+    return render_template("admin/demarcation.html", matrix=demarcation_rules.list_matrix(),
+                           parties=account_queries.list_active_parties(), form=CsrfForm(),
+                           import_error=import_error), status

@@ -14,6 +14,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 
 from helpdesk.accounts import queries as accounts_queries
+from helpdesk.accounts.models import PartyKind
 from helpdesk.core import idempotency
 from helpdesk.core.errors import NotFound
 from helpdesk.core.time import utcnow
@@ -41,7 +42,9 @@ def _party_id(code: str | None, field: str) -> int | None:
 
 def _out(handoff: Handoff) -> dict[str, Any]:
     messages, files = handoffs.shares_of(handoff)
-    out = schemas.handoff_out(handoff, messages=messages, files=files, locale=locale())
+    other = handoff.from_party if handoff.to_party.kind is PartyKind.HELPDESK else handoff.to_party
+    notes = handoffs.party_notes_for({other.id}, handoff.ticket_id)
+    out = schemas.handoff_out(handoff, messages=messages, files=files, locale=locale(), notes=notes)
     return out.model_dump(mode="json")
 
 

@@ -91,7 +91,7 @@ class MessageCreate(_Input):
     """A reply to the requester or an internal note (desk only)."""
 
     body: str = Field(min_length=1, max_length=BODY_MAX)
-    kind: Literal["public_reply", "internal_note"] = "public_reply"
+    kind: Literal["public_reply", "internal_note", "party_note"] = "public_reply"
     seen_up_to: int | None = Field(
         default=None,
         description=N_("書き手が読んだ最新メッセージのID。"
@@ -438,6 +438,7 @@ class HandoffOut(BaseModel):
     handback: dict[str, str | None] | None
     shared_messages: list[MessageOut]
     shared_attachments: list[AttachmentOut]
+    party_notes: list[MessageOut] = Field(description=N_("窓口と相手の事業者の間の連絡（party_note）。"))
 
 
 class HandoffList(BaseModel):
@@ -470,7 +471,7 @@ class ResponsibilityOut(BaseModel):
 
 
 def handoff_out(handoff: Handoff, *, messages: Sequence[Message], files: Sequence[Attachment],
-                locale: str) -> HandoffOut:
+                locale: str, notes: Sequence[Message] = ()) -> HandoffOut:
     """A handoff as its parties see it: summary, decision and what it shared."""
     ticket = handoff.ticket
     from_party, to_party = _ref(handoff.from_party, locale), _ref(handoff.to_party, locale)
@@ -499,6 +500,7 @@ def handoff_out(handoff: Handoff, *, messages: Sequence[Message], files: Sequenc
         } if is_handback else None,
         shared_messages=[message_out(m) for m in messages],
         shared_attachments=[attachment_out(ticket, a) for a in files],
+        party_notes=[message_out(m) for m in notes],
     )
 
 

@@ -26,6 +26,7 @@ from helpdesk.core.errors import NotFound, PermissionDenied, Unauthenticated, Va
 from helpdesk.core.time import utcnow
 from helpdesk.extensions import limiter
 from helpdesk.handoff import queries as handoffs
+from helpdesk.handoff import services as handoff_services
 from helpdesk.tickets import policy
 from helpdesk.tickets import queries as tickets
 from helpdesk.tickets import services as ticket_services
@@ -277,23 +278,33 @@ def update_ticket(number: str) -> Response:
 @bp.post("/tickets/<number>/messages")
 @limiter.limit(RATE)
 @api_key_required
-@operation("POST", "/tickets/<number>/messages", _l("返信・内部メモを追加する"), body=schemas.MessageCreate,
-           accepts_idempotency_key=True,
-           description=_l("職員は公開の返信のみ。窓口は internal_note で依頼者に見えないメモを書けます。"),
+@operation("POST", "/tickets/<number>/messages", _l("返信・内部メモ・事業者間連絡を追加する"),
+           body=schemas.MessageCreate, accepts_idempotency_key=True,
+           description=_l("職員は公開の返信のみ。窓口は internal_note で依頼者に見えないメモを書けます。"
+                          "party_note は窓口と引き継ぎ先の事業者の間の連絡で、依頼者には表示されません。"),
            responses={201: (_l("追加したメッセージ"), schemas.MessageOut),
                       403: (_l("この種類を書く権限がない"), schemas.Problem),
                       404: (_l("存在しないか、見る権限がない"), schemas.Problem),
                       409: (_l("完了済み、または seen_up_to より新しいやりとりがある"), schemas.Problem),
                       422: (_l("入力内容の誤り"), schemas.Problem)})
 def add_message(number: str) -> Response:
-    """A public reply or an internal note, with the stale-reply guard of the console."""
+    """A public reply, an internal note, or a party note across the contractors' boundary."""
     actor = api_actor()
-    ticket = tickets.get_ticket_by_number_for(actor, number)
     body = schemas.parse(schemas.MessageCreate, request.get_json(silent=True))
+    if body.kind == "party_note":
+        try:
+            ticket = tickets.get_ticket_by_number_for(actor, number)
+        except NotFound:
+            ticket = handoffs.get_ticket_for_party(actor, number)
+    else:
+        ticket = tickets.get_ticket_by_number_for(actor, number)
 
     def write() -> idempotency.Answer:
-        message = ticket_services.add_message(ticket.id, MessageKind(body.kind), body.body, actor=actor,
-                                              now=utcnow(), seen_up_to=body.seen_up_to)
+        if body.kind == "party_note":
+            message = handoff_services.post_party_note(ticket.id, body.body, actor=actor, now=utcnow())
+        else:
+            message = ticket_services.add_message(ticket.id, MessageKind(body.kind), body.body, actor=actor,
+                                                  now=utcnow(), seen_up_to=body.seen_up_to)
         return idempotency.Answer(status=201, body=schemas.message_out(message).model_dump(mode="json"))
 
     return respond(once(body.model_dump(mode="json"), write))
@@ -357,8 +368,7 @@ def get_attachment(number: str, attachment_id: int) -> Response:
     except NotFound:
         # A receiving party downloads what a handoff shared with it, and nothing else.
         ticket = handoffs.get_ticket_for_party(actor, number)
-        _messages, shared = handoffs.shared_with(actor.party_ids, ticket.id)
-        for attachment in shared:
+        for attachment in handoffs.files_for_party(actor.party_ids, ticket.id):
             if attachment.id == attachment_id:
                 return download(attachment)
         raise

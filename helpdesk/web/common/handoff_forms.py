@@ -9,6 +9,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     DateTimeLocalField,
     HiddenField,
+    MultipleFileField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -78,6 +79,14 @@ class HandbackForm(FlaskForm):  # type: ignore[misc]
         DataRequired(message=_l("対応内容を入力してください。")), Length(max=TEXT_MAX)])
     restored_at = DateTimeLocalField(_l("復旧日時（日本時間・任意）"), format="%Y-%m-%dT%H:%M",
                                      validators=[Optional()])
+
+
+class PartyNoteForm(FlaskForm):  # type: ignore[misc]
+    """A message across the boundary between the help desk and another party."""
+
+    body = TextAreaField(_l("本文"), validators=[
+        DataRequired(message=_l("本文を入力してください。")), Length(max=TEXT_MAX)])
+    attachments = MultipleFileField(_l("添付ファイル"))
 
 
 class WithdrawForm(FlaskForm):  # type: ignore[misc]

@@ -154,3 +154,10 @@ class CannedForm(FlaskForm):  # type: ignore[misc]
                                                 Length(max=100)])
     body = TextAreaField(_l("本文"), validators=[DataRequired(message=_l("本文を入力してください。")),
                                                  Length(max=BODY_MAX)])
+
+
+class BreakGlassForm(FlaskForm):  # type: ignore[misc]
+    """Why an uncleared agent must read a confidential ticket now (recorded in the audit trail)."""
+
+    reason = TextAreaField(_l("緊急閲覧の理由"), validators=[
+        DataRequired(message=_l("緊急閲覧の理由を入力してください。")), Length(max=1000)])

@@ -6,7 +6,17 @@ from collections.abc import Mapping
 from datetime import UTC
 from typing import Any
 
-from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
@@ -36,11 +46,18 @@ from helpdesk.tickets.states import (
 from helpdesk.web.common.auth import current_actor, current_db_user, require
 from helpdesk.web.common.files import attachment_limits, download, uploads_from
 from helpdesk.web.common.forms import CsrfForm, show_field_errors
-from helpdesk.web.common.handoff_forms import AcceptForm, EscalateForm, RejectForm, WithdrawForm
+from helpdesk.web.common.handoff_forms import (
+    AcceptForm,
+    EscalateForm,
+    PartyNoteForm,
+    RejectForm,
+    WithdrawForm,
+)
 from helpdesk.web.common.i18n import jst, select_locale
 from helpdesk.web.common.navigation import safe_next
 from helpdesk.web.console.forms import (
     AssignForm,
+    BreakGlassForm,
     CannedForm,
     FieldsForm,
     MessageForm,
@@ -151,8 +168,16 @@ def ticket(number: str) -> ResponseReturnValue:
     """The workspace: timeline, reply and note, classification, assignment, resolution.
 
     ``?canned=<id>`` puts that canned response, placeholders filled, into the reply form.
+    A confidential ticket shows an uncleared agent only a stub, or, after a break-glass
+    with a reason, a read-only view until the grant runs out.
     """
-    item = tickets.get_ticket_by_number_for(current_actor(), number)
+    try:
+        item = tickets.get_ticket_by_number_for(current_actor(), number)
+    except NotFound:
+        stub = tickets.find_confidential_stub(current_actor(), number)
+        if stub is None:
+            raise
+        return _confidential_page(stub)
     canned_id = request.args.get("canned", type=int)
     user = current_db_user()
     if canned_id and user is not None:
@@ -160,6 +185,35 @@ def ticket(number: str) -> ResponseReturnValue:
         form = MessageForm(formdata=None, prefix="public_reply", body=canned.render(canned_id, item, user))
         return _workspace(item, public_reply_form=form)
     return _workspace(item)
+
+
+@bp.post("/tickets/<number>/break-glass")
+@require(can_use_console)
+def break_glass(number: str) -> ResponseReturnValue:
+    """Read a confidential ticket in an emergency: the reason goes to the audit trail."""
+    stub = tickets.find_confidential_stub(current_actor(), number)
+    if stub is None:
+        raise NotFound("ticket")
+    form = BreakGlassForm()
+    if not form.validate_on_submit():
+        return _confidential_page(stub, form=form, status=422)
+    until = ticket_services.break_glass(stub.id, form.reason.data, actor=current_actor(), now=utcnow())
+    grants = dict(session.get("break_glass", {}))
+    grants[stub.number] = until.timestamp()
+    session["break_glass"] = grants
+    flash(_("緊急閲覧を記録しました。%(minutes)d分間閲覧できます。",
+            minutes=ticket_services.BREAK_GLASS_MINUTES), "success")
+    return redirect(url_for("console.ticket", number=stub.number))
+
+
+def _confidential_page(stub: Ticket, *, form: BreakGlassForm | None = None, status: int = 200
+                       ) -> ResponseReturnValue:
+    granted = float(session.get("break_glass", {}).get(stub.number, 0)) > utcnow().timestamp()
+    return render_template(
+        "console/confidential.html", ticket=stub, holder=tickets.holders([stub.id]).get(stub.id),
+        granted=granted, form=form or BreakGlassForm(formdata=None),
+        timeline=tickets.timeline(stub.id, include_internal=True) if granted else [],
+    ), status
 
 
 @bp.post("/tickets/<number>/presence")
@@ -440,6 +494,26 @@ def escalate(number: str) -> ResponseReturnValue:
     return redirect(url_for("console.ticket", number=item.number))
 
 
+@bp.post("/tickets/<number>/party-notes")
+@require(can_use_console)
+def post_party_note(number: str) -> ResponseReturnValue:
+    """Write to the party holding the ticket (or asked to take it); the requester never sees it."""
+    actor = current_actor()
+    item = tickets.get_workable_ticket_for(actor, number)
+    form = PartyNoteForm()
+    if not form.validate_on_submit():
+        return _workspace(item, party_note_form=form, status=422)
+    try:
+        handoff_services.post_party_note(item.id, form.body.data, actor=actor, now=utcnow(),
+                                         uploads=uploads_from(form.attachments.data),
+                                         limits=attachment_limits())
+    except ValidationFailed as exc:
+        show_field_errors(form, exc)
+        return _workspace(item, party_note_form=form, status=422)
+    flash(_("事業者へ連絡しました。"), "success")
+    return redirect(url_for("console.ticket", number=item.number))
+
+
 @bp.post("/handoffs/<int:handoff_id>/withdraw")
 @require(can_use_console)
 def withdraw_handoff(handoff_id: int) -> ResponseReturnValue:
@@ -572,6 +646,10 @@ def _handoff_context(item: Ticket, forms: Mapping[str, Any]) -> dict[str, Any]:
         "escalate_form": forms.get("escalate_form") or (_escalate_form(item) if may_escalate else None),
         "withdraw_form": WithdrawForm(formdata=None), "accept_form": AcceptForm(formdata=None),
         "reject_form": reject_form, "is_desk_party": desk.id in actor.party_ids,
+        "party_note_form": forms.get("party_note_form") or PartyNoteForm(formdata=None),
+        "can_write_party": item.is_open and (
+            (holder is not None and holder.id != desk.id)
+            or (open_handoff is not None and open_handoff.to_party_id != desk.id)),
     }
 
 

@@ -25,9 +25,9 @@ from helpdesk.responsibility.services import find_open_segment
 from helpdesk.tickets import queries as tickets
 from helpdesk.tickets.models import Ticket
 from helpdesk.web.common.auth import current_actor, require
-from helpdesk.web.common.files import download
+from helpdesk.web.common.files import attachment_limits, download, uploads_from
 from helpdesk.web.common.forms import show_field_errors
-from helpdesk.web.common.handoff_forms import AcceptForm, HandbackForm, RejectForm
+from helpdesk.web.common.handoff_forms import AcceptForm, HandbackForm, PartyNoteForm, RejectForm
 
 bp = Blueprint("vendor", __name__, url_prefix="/vendor")
 
@@ -115,14 +115,33 @@ def hand_back(number: str) -> ResponseReturnValue:
     return redirect(url_for("vendor.ticket", number=item.number))
 
 
+@bp.post("/tickets/<number>/notes")
+@require(can_use_vendor_queue)
+def post_note(number: str) -> ResponseReturnValue:
+    """Write to the help desk about a ticket handed to my party (the requester never sees it)."""
+    actor = current_actor()
+    item = handoffs.get_ticket_for_party(actor, number)
+    form = PartyNoteForm()
+    if not form.validate_on_submit():
+        return _ticket_page(item, note_form=form, status=422)
+    try:
+        handoff_services.post_party_note(item.id, form.body.data, actor=actor, now=utcnow(),
+                                         uploads=uploads_from(form.attachments.data),
+                                         limits=attachment_limits())
+    except ValidationFailed as exc:
+        show_field_errors(form, exc, {"attachments": "attachments"})
+        return _ticket_page(item, note_form=form, status=422)
+    flash(_("ヘルプデスクへ連絡しました。"), "success")
+    return redirect(url_for("vendor.ticket", number=item.number))
+
+
 @bp.get("/tickets/<number>/attachments/<int:attachment_id>")
 @require(can_use_vendor_queue)
 def attachment(number: str, attachment_id: int) -> ResponseReturnValue:
     """A file that was shared with my party, as a download."""
     actor = current_actor()
     item = handoffs.get_ticket_for_party(actor, number)
-    _messages, files = handoffs.shared_with(actor.party_ids, item.id)
-    for shared in files:
+    for shared in handoffs.files_for_party(actor.party_ids, item.id):
         if shared.id == attachment_id:
             return download(shared)
     raise NotFound("attachment")
@@ -165,7 +184,7 @@ def _handoff_page(item: Handoff, *, accept_form: AcceptForm | None = None,
 
 
 def _ticket_page(item: Ticket, *, handback_form: HandbackForm | None = None,
-                 status: int = 200) -> ResponseReturnValue:
+                 note_form: PartyNoteForm | None = None, status: int = 200) -> ResponseReturnValue:
     actor = current_actor()
     messages, files = handoffs.shared_with(actor.party_ids, item.id)
     segment = find_open_segment(item.id)
@@ -177,4 +196,6 @@ def _ticket_page(item: Ticket, *, handback_form: HandbackForm | None = None,
         holder=segment.party if segment else None,
         timeline=handoffs.responsibility_timeline(item.id, now=utcnow()),
         handback_form=handback_form or HandbackForm(formdata=None), now=utcnow(),
+        notes=handoffs.party_notes_for(actor.party_ids, item.id),
+        note_form=note_form or PartyNoteForm(formdata=None),
     ), status

@@ -1,0 +1,27 @@
+"""`make run` loads the demo data: complete, idempotent, and wired for handoff suggestions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from helpdesk.demo import loader
+from helpdesk.handoff import queries as handoff_queries
+from helpdesk.tickets.models import Service, Ticket
+from helpdesk.tickets.states import TicketType
+from tests.conftest import T0
+
+
+def test_demo_load_is_complete_and_idempotent(db: Any) -> None:
+    first = loader.load(ticket_count=20, now=T0)
+    again = loader.load(ticket_count=20, now=T0)
+
+    assert first.created["demarcation rows"] == 12 * len(TicketType)
+    assert first.created["tickets"] == 20
+    assert not any(again.created.values())
+    printers = db.session.scalar(select(Service).where(Service.code == "printer"))
+    fault = Ticket(type=TicketType.FAULT, service_id=printers.id)
+    question = Ticket(type=TicketType.INQUIRY, service_id=printers.id)
+    assert handoff_queries.suggest_party(fault).code == "terminal_vendor"
+    assert handoff_queries.suggest_party(question).code == "operations"  # first line: no vendor named

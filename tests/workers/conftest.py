@@ -1,0 +1,106 @@
+"""Fixtures for tests with a real Celery worker on a private Redis."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import func, select
+
+from helpdesk import create_app
+from helpdesk.core.db import db
+from helpdesk.core.outbox import WorkerHeartbeat
+from tests.conftest import IsolatedClient
+from tests.support import ROOT, RedisServer, running_redis, wait_for
+
+WAIT = 60.0
+
+
+@pytest.fixture
+def worker_env() -> dict[str, str]:
+    """Environment variables a test wants the worker process to have."""
+    return {}
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
+    with running_redis(tmp_path) as server:
+        yield server
+
+
+@pytest.fixture
+def worker_app(db: Any, database_url: str, redis_server: RedisServer, tmp_path: Path) -> Iterator[Flask]:
+    """An app whose outbox publishes to the private Redis, with its context pushed."""
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=database_url, BROKER_URL=redis_server.url)
+    app.test_client_class = IsolatedClient
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+    celery_app = app.extensions["celery"]
+    celery_app.pool.force_close_all()
+    celery_app.close()
+
+
+@pytest.fixture
+def worker(
+    worker_app: Flask, database_url: str, redis_server: RedisServer, tmp_path: Path,
+    worker_env: dict[str, str],
+) -> Iterator[subprocess.Popen[bytes]]:
+    """A real ``celery worker`` process on the same database and broker."""
+    env = {
+        **os.environ,
+        "HELPDESK_ENV": "testing",
+        "HELPDESK_DATABASE_URL": database_url,
+        "HELPDESK_BROKER_URL": redis_server.url,
+        "HELPDESK_INSTANCE_PATH": str(tmp_path),
+        **worker_env,
+    }
+    log = (tmp_path / "worker.log").open("wb")
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "workers.app",
+            "worker",
+            "--pool=solo",
+            "--without-gossip",
+            "--without-mingle",
+            "--loglevel=INFO",
+            "-n",
+            f"test-{uuid.uuid4().hex[:6]}@%h",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        wait_for(lambda: count_rows(WorkerHeartbeat) > 0, timeout=WAIT, message="the worker to start")
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+        if process.returncode not in (0, -15):
+            sys.stderr.write((tmp_path / "worker.log").read_text())
+
+
+def count_rows(model: type[Any], *where: Any) -> int:
+    """Rows of ``model`` as committed by any process."""
+    db.session.rollback()  # see other processes' commits
+    return int(db.session.scalar(select(func.count()).select_from(model).where(*where)) or 0)
+
+
