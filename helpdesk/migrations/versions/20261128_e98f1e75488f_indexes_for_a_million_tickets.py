@@ -1,7 +1,7 @@
 """indexes for a million tickets: open-ticket queue, newest-first search, current holders
 
 Revision ID: e98f1e75488f
-Revises: 9274cb1af29b
+Revises: 84ac25b703cb
 Create Date: 2026-11-28 18:05:00
 
 Measured with bench/tickets.py at 1,000,000 tickets. On PostgreSQL the indexes are
@@ -13,7 +13,7 @@ from alembic import op
 
 
 revision = 'e98f1e75488f'
-down_revision = '9274cb1af29b'
+down_revision = '84ac25b703cb'
 branch_labels = None
 depends_on = None
 
