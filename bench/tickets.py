@@ -677,6 +677,8 @@ class Measure:
     errors: int = 0
     elapsed: float = 0.0
     note: str = ""
+    #: CPU seconds the web workers and the database backends spent during the measure.
+    cpu: tuple[float, float | None] | None = None
 
     def summary(self) -> dict[str, Any]:
         ordered = sorted(self.latencies)
@@ -685,14 +687,62 @@ class Measure:
             if not ordered:
                 return None
             return round(ordered[min(len(ordered) - 1, max(0, int(round(p * len(ordered))) - 1))] * 1000, 1)
-        return {"requests": len(ordered) + self.errors, "concurrency": self.concurrency,
+        done = len(ordered) + self.errors
+        web, database = self.cpu if self.cpu and done else (None, None)
+        return {"requests": done, "concurrency": self.concurrency,
                 "per_second": round(len(ordered) / self.elapsed, 1) if self.elapsed and ordered else None,
                 "p50_ms": pct(0.50), "p95_ms": pct(0.95), "p99_ms": pct(0.99), "errors": self.errors,
+                "web_cpu_ms": round(web * 1000 / done, 1) if web is not None else None,
+                "db_cpu_ms": round(database * 1000 / done, 1) if database is not None else None,
                 "note": self.note}
 
 
+class CpuMeter:
+    """CPU time of the gunicorn workers and of their database backends, from ``/proc`` (Linux).
+
+    Load-independent where latency is not: on a shared machine the figures per request say
+    what the work costs, the latencies say what the machine had to spare.
+    """
+
+    def __init__(self, master_pid: int, database_url: str | None) -> None:
+        self.master_pid, self.database_url = master_pid, database_url
+        self.available = Path("/proc/self/stat").exists()
+
+    def read(self) -> tuple[float, float | None] | None:
+        """(web, database) CPU seconds so far; database None on SQLite (it runs inside the web)."""
+        if not self.available:
+            return None
+        workers = [pid for pid in _pids() if _stat(pid)[1] == self.master_pid]
+        web = sum(_stat(pid)[0] for pid in [self.master_pid, *workers])
+        if not self.database_url:
+            return web, None
+        return web, sum(_stat(pid)[0] for pid in self._backends())
+
+    def _backends(self) -> list[int]:
+        import psycopg
+
+        with psycopg.connect(self.database_url) as conn:
+            return [row[0] for row in conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid() AND backend_type = 'client backend'")]
+
+
+def _pids() -> list[int]:
+    return [int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit()]
+
+
+def _stat(pid: int) -> tuple[float, int]:
+    """(user + system CPU seconds, parent pid) of a process; (0, 0) once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0, 0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"), int(fields[1])
+
+
 def run_measure(name: str, browsers: list[Browser], requests: int,
-                one: Callable[[Browser, random.Random], tuple[float, bool]]) -> Measure:
+                one: Callable[[Browser, random.Random], tuple[float, bool]],
+                meter: CpuMeter | None = None) -> Measure:
     """``requests`` calls of ``one`` spread over one thread per browser, after a short warm-up."""
     measure = Measure(name, len(browsers))
     lock = threading.Lock()
@@ -723,10 +773,15 @@ def run_measure(name: str, browsers: list[Browser], requests: int,
     for thread in threads:
         thread.start()
     barrier.wait()
+    before = meter.read() if meter else None
     started = time.perf_counter()
     for thread in threads:
         thread.join()
     measure.elapsed = time.perf_counter() - started
+    after = meter.read() if meter else None
+    if before and after:
+        database = after[1] - before[1] if after[1] is not None and before[1] is not None else None
+        measure.cpu = (after[0] - before[0], database)
     return measure
 
 
@@ -871,6 +926,7 @@ def measure_all(url: str, workdir: Path, setup: Setup, args: argparse.Namespace)
             browser.sign_in(email, PASSWORD)
         machines = [Browser(port) for _ in range(c)]
         n = args.requests
+        meter = CpuMeter(process.pid, url.replace("+psycopg", "") if url.startswith("postgres") else None)
 
         def search(terms: tuple[str, ...]) -> Callable[[Browser, random.Random], tuple[float, bool]]:
             return get(lambda rng: "/console/search?" + urllib.parse.urlencode({"q": rng.choice(terms)}))
@@ -896,7 +952,7 @@ def measure_all(url: str, workdir: Path, setup: Setup, args: argparse.Namespace)
                 if status == 404:
                     results.append(Measure(name, c, note="not available (404)"))
                     continue
-            results.append(run_measure(name, browsers, requests, one))
+            results.append(run_measure(name, browsers, requests, one, meter))
         return results
     finally:
         process.terminate()
@@ -907,19 +963,22 @@ def _print_table(report: dict[str, Any]) -> None:
     print(f"\n{report['engine']}, {report['tickets']:,} tickets, gunicorn {report['gunicorn_workers']}"
           f"×{report['gunicorn_threads']}, {report['cpus']} CPUs, load {report['load_average'][0]}"
           f" → {report['load_average'][1]}")
-    header = (f"{'measure':<22}{'requests':>9}{'conc':>6}{'per s':>9}{'p50 ms':>9}{'p95 ms':>9}"
-              f"{'p99 ms':>9}{'errors':>8}")
+    header = (f"{'measure':<24}{'requests':>9}{'conc':>6}{'per s':>8}{'p50 ms':>9}{'p95 ms':>9}"
+              f"{'p99 ms':>9}{'errors':>7}{'web cpu':>9}{'db cpu':>8}")
     print(header)
     print("-" * len(header))
     for name, m in report["measures"].items():
         if m["note"] and not m["p50_ms"]:
-            print(f"{name:<22}{m['note']}")
+            print(f"{name:<24}{m['note']}")
             continue
 
         def cell(v: Any, width: int = 9) -> str:
             return f"{'—' if v is None else v:>{width}}"
-        print(f"{name:<22}{m['requests']:>9}{m['concurrency']:>6}{cell(m['per_second'])}{cell(m['p50_ms'])}"
-              f"{cell(m['p95_ms'])}{cell(m['p99_ms'])}{m['errors']:>8}")
+        print(f"{name:<24}{m['requests']:>9}{m['concurrency']:>6}{cell(m['per_second'], 8)}"
+              f"{cell(m['p50_ms'])}{cell(m['p95_ms'])}{cell(m['p99_ms'])}{m['errors']:>7}"
+              f"{cell(m['web_cpu_ms'])}{cell(m['db_cpu_ms'], 8)}")
+    print("web cpu, db cpu: CPU milliseconds per request of the gunicorn workers and of their "
+          "PostgreSQL backends\n(a portal creation is the form's GET and its POST)")
 
 
 if __name__ == "__main__":
