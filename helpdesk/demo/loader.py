@@ -17,7 +17,10 @@ from helpdesk.accounts.models import Department, Party, PartyKind, Role, Site, S
 from helpdesk.core.actor import SYSTEM, Actor
 from helpdesk.core.db import unit_of_work
 from helpdesk.demo import content
+from helpdesk.handoff import queries as handoff_queries
+from helpdesk.handoff import services as handoffs
 from helpdesk.handoff.models import Demarcation
+from helpdesk.responsibility.models import ResponsibilitySegment
 from helpdesk.sla.models import (
     BusinessCalendar,
     CalendarHours,
@@ -29,7 +32,16 @@ from helpdesk.sla.models import (
 )
 from helpdesk.tickets import services as tickets
 from helpdesk.tickets.models import Service, Ticket
-from helpdesk.tickets.states import Channel, Impact, MessageKind, Priority, TicketStatus, TicketType, Urgency
+from helpdesk.tickets.states import (
+    OPEN_STATUSES,
+    Channel,
+    Impact,
+    MessageKind,
+    Priority,
+    TicketStatus,
+    TicketType,
+    Urgency,
+)
 
 #: Escalated demo tickets older than this are shown as resolved by the other party.
 ESCALATION_SETTLED = timedelta(days=2)
@@ -162,6 +174,30 @@ def _services() -> int:
     return added
 
 
+def _escalate(ticket: Ticket, spec: content.TicketSpec, requester: User, agent: Actor,
+              staff: dict[str, list[User]], *, after: datetime, at: datetime) -> Actor:
+    """The desk hands the ticket to the service's usual party, which accepts; returns who acts for it."""
+    party_code = next(s["default_party"] for s in content.SERVICES if s["code"] == spec["service"])
+    if party_code == "helpdesk":
+        party_code = "operations"
+    with unit_of_work() as session:
+        party = session.scalar(select(Party).where(Party.code == party_code))
+    assert party is not None
+    members = [u for u in staff["vendor"] if any(m.party_id == party.id for m in u.memberships)]
+    vendor = accounts.actor_for(members[0]) if members else Actor(
+        role="system", party_ids=frozenset({party.id}), label=f"demo:{party.code}")
+    asked = max(after + timedelta(seconds=20), at - timedelta(seconds=90))
+    handoff = handoffs.request_handoff(ticket.id, handoffs.HandoffRequest(
+        to_party_id=party.id, idempotency_key=f"demo-{ticket.id}",
+        symptom=spec["description"] or spec["subject"],
+        impact=spec["subject"], steps_taken="一次切り分け済み（端末・アカウントに問題なし）",
+        requester_contact=f"{requester.display_name} / 内線 {requester.extension}",
+    ), actor=agent, now=asked)
+    handoffs.accept_handoff(handoff.id, actor=vendor, now=asked + (at - asked) / 2,
+                            receiver_reference=f"OPS-{4000 + ticket.id}")
+    return vendor
+
+
 def _demarcation() -> int:
     """Each service's usual party for faults; usage questions and requests stay at first line."""
     added = 0
@@ -243,7 +279,41 @@ def _tickets(count: int, now: datetime) -> int:
                    key=lambda s: -s["opened_minutes_ago"])
     for index, spec in enumerate(specs):
         _one_ticket(spec, users, staff, index, now)
+    _waiting_handoffs(staff, now)
     return len(specs)
+
+
+def _waiting_handoffs(staff: dict[str, list[User]], now: datetime, *, count: int = 6) -> None:
+    """The newest open faults the desk still holds go to the operations vendor, so that its demo
+    login has work: the older two already accepted, the others waiting for an answer."""
+    with unit_of_work() as session:
+        operations = session.scalar(select(Party).where(Party.code == "operations"))
+        desk = session.scalar(select(Party).where(Party.code == "helpdesk"))
+        if operations is None or desk is None:
+            return
+        held = select(ResponsibilitySegment.ticket_id).where(ResponsibilitySegment.ended_at.is_(None),
+                                                             ResponsibilitySegment.party_id == desk.id)
+        candidates = list(session.scalars(
+            select(Ticket).where(Ticket.type == TicketType.FAULT, Ticket.status.in_(OPEN_STATUSES),
+                                 Ticket.id.in_(held), Ticket.is_confidential.is_(False))
+            .order_by(Ticket.created_at.desc()).limit(count)
+        ))
+    agent = accounts.actor_for(staff["agent"][0])
+    vendors = [u for u in staff["vendor"] if any(m.party_id == operations.id for m in u.memberships)]
+    for position, ticket in enumerate(reversed(candidates)):
+        if handoff_queries.find_open_handoff(ticket.id) is not None:
+            continue
+        asked = max(ticket.created_at + timedelta(minutes=5), now - timedelta(minutes=30 + 20 * position))
+        handoff = handoffs.request_handoff(ticket.id, handoffs.HandoffRequest(
+            to_party_id=operations.id, idempotency_key=f"demo-waiting-{ticket.id}",
+            symptom=f"{ticket.subject}\n{ticket.description}".strip(), impact=ticket.subject,
+            steps_taken="端末の再起動と別端末での再現確認（同じ症状）",
+            requester_contact=f"{ticket.requester.display_name} / 内線 {ticket.requester.extension}",
+        ), actor=agent, now=asked)
+        if position < 2 and vendors:
+            handoffs.accept_handoff(handoff.id, actor=accounts.actor_for(vendors[0]),
+                                    now=asked + timedelta(minutes=4),
+                                    receiver_reference=f"OPS-{4000 + ticket.id}")
 
 
 def _one_ticket(spec: content.TicketSpec, users: dict[str, User],
@@ -267,34 +337,50 @@ def _one_ticket(spec: content.TicketSpec, users: dict[str, User],
                           service_code=spec["service"], requester_id=requester.id),
         actor=opener, now=opened,
     )
+    if ticket.type is TicketType.SECURITY:
+        # The system offered it to the security team at once; the team takes it.
+        proposal = handoff_queries.find_open_handoff(ticket.id)
+        if proposal is not None:
+            handoffs.accept_handoff(proposal.id, actor=agent_actor, now=opened + timedelta(minutes=1))
     if spec["outcome"] != "open" or spec["conversation"]:
         tickets.assign(ticket.id, agent.id, actor=agent_actor, now=opened + timedelta(minutes=2))
     last = opened + timedelta(minutes=2)
+    vendor: Actor | None = None
     for step in spec["conversation"]:
         at = opened + timedelta(minutes=max(3, step["minutes_after_open"]))
         if at >= now:
             break
-        last = at
         if step["kind"] == "requester_reply":
             tickets.add_message(ticket.id, MessageKind.PUBLIC_REPLY, step["body"],
                                 actor=requester_actor, now=at)
+        elif step["by"] == "vendor" and ticket.type is not TicketType.SECURITY:
+            if vendor is None:
+                vendor = _escalate(ticket, spec, requester, agent_actor, staff, after=last, at=at)
+            handoffs.post_party_note(ticket.id, step["body"], actor=vendor, now=at)
         elif step["by"] == "vendor":
-            tickets.add_message(ticket.id, MessageKind.INTERNAL_NOTE, step["body"],
-                                actor=agent_actor, now=at)
+            tickets.add_message(ticket.id, MessageKind.INTERNAL_NOTE, step["body"], actor=agent_actor,
+                                now=at)
         else:
             kind = MessageKind(step["kind"])
             tickets.add_message(ticket.id, kind, step["body"], actor=agent_actor, now=at,
                                 call_direction="inbound" if kind is MessageKind.PHONE_CALL else None,
                                 caller_name=requester.display_name
                                 if kind is MessageKind.PHONE_CALL else None)
+        last = at
     outcome = spec["outcome"]
     if outcome == "pending_requester":
         tickets.change_status(ticket.id, TicketStatus.PENDING, actor=agent_actor,
                               now=last + timedelta(minutes=1))
     elif spec["resolution"] and (outcome == "first_line" or now - opened > ESCALATION_SETTLED):
-        # Escalated tickets older than two days were fixed by the other party and confirmed.
-        # Until handoffs exist (issue #4) their vendor steps are internal notes of the desk.
+        # Escalated tickets older than two days were fixed by the other party, handed back,
+        # taken back by the desk and confirmed by the requester.
         resolved = last + timedelta(minutes=5)
+        if vendor is not None and resolved < now:
+            back = handoffs.hand_back(ticket.id, handoffs.Handback(
+                f"demo-back-{ticket.id}", cause=str(spec["resolution"])[:200],
+                action=str(spec["resolution"]),
+                restored_at=last + timedelta(minutes=1)), actor=vendor, now=last + timedelta(minutes=2))
+            handoffs.accept_handoff(back.id, actor=agent_actor, now=last + timedelta(minutes=3))
         if resolved < now:
             tickets.add_message(ticket.id, MessageKind.PUBLIC_REPLY, spec["resolution"],
                                 actor=agent_actor, now=resolved)

@@ -17,6 +17,8 @@ from helpdesk.handoff import policy
 from helpdesk.handoff.models import Demarcation, Handoff, HandoffShare, HandoffState
 from helpdesk.responsibility.models import ResponsibilitySegment
 from helpdesk.responsibility.services import list_segments
+from helpdesk.sla import calendars
+from helpdesk.sla.calendar import CalendarRules, business_time_between
 from helpdesk.tickets.models import Attachment, Message, Ticket
 from helpdesk.tickets.states import MessageKind, TicketType
 
@@ -131,33 +133,44 @@ class Span:
     started_at: datetime
     ended_at: datetime | None
     duration: timedelta
+    #: On the party's own business calendar; None when the party has no calendar.
+    business: timedelta | None
     #: Share of the ticket's whole held time, 0–100, for the bar.
     percent: float
 
 
 @dataclass(frozen=True)
 class Timeline:
-    """Who held a ticket when, and for how long in all."""
+    """Who held a ticket when, and for how long in all (wall clock, and each party's business time)."""
 
     spans: list[Span]
-    totals: list[tuple[Party, timedelta]]
+    totals: list[tuple[Party, timedelta, timedelta | None]]
     held: timedelta
 
 
 def responsibility_timeline(ticket_id: int, *, now: datetime) -> Timeline:
-    """The segments of a ticket with wall-clock durations per party (open segments run to ``now``)."""
+    """The segments of a ticket with durations per party (open segments run to ``now``)."""
     segments: list[ResponsibilitySegment] = list_segments(ticket_id)
     durations = [(s.ended_at or now) - s.started_at for s in segments]
     held = sum(durations, timedelta())
-    spans = [
-        Span(party=s.party, started_at=s.started_at, ended_at=s.ended_at, duration=d,
-             percent=round(100 * d / held, 1) if held else 0.0)
-        for s, d in zip(segments, durations, strict=True)
-    ]
-    totals: dict[int, tuple[Party, timedelta]] = {}
+    rules: dict[int, CalendarRules | None] = {}
+    spans = []
+    for segment, duration in zip(segments, durations, strict=True):
+        party = segment.party
+        if party.id not in rules:
+            rules[party.id] = calendars.rules_for(party.calendar_id, around=now)
+        calendar = rules[party.id]
+        business = (business_time_between(calendar, segment.started_at, segment.ended_at or now)
+                    if calendar is not None else None)
+        spans.append(Span(party=party, started_at=segment.started_at, ended_at=segment.ended_at,
+                          duration=duration, business=business,
+                          percent=round(100 * duration / held, 1) if held else 0.0))
+    totals: dict[int, tuple[Party, timedelta, timedelta | None]] = {}
     for span in spans:
-        party, total = totals.get(span.party.id, (span.party, timedelta()))
-        totals[span.party.id] = (party, total + span.duration)
+        party, total, business_total = totals.get(span.party.id, (span.party, timedelta(), None))
+        if span.business is not None:
+            business_total = (business_total or timedelta()) + span.business
+        totals[span.party.id] = (party, total + span.duration, business_total)
     return Timeline(spans=spans, totals=list(totals.values()), held=held)
 
 

@@ -28,6 +28,8 @@ from helpdesk.handoff.models import Handoff, HandoffKind, HandoffShare, HandoffS
 from helpdesk.handoff.queries import find_open_handoff, has_received, has_received_any
 from helpdesk.responsibility import services as responsibility
 from helpdesk.responsibility.models import SegmentReason
+from helpdesk.sla import calendars
+from helpdesk.sla.calendar import add_business_time
 from helpdesk.sla.models import Metric, PartyTarget
 from helpdesk.tickets import policy as ticket_policy
 from helpdesk.tickets import services as tickets
@@ -514,13 +516,19 @@ def _active_party(party_id: int, *, field: str = "to_party") -> Party:
 def _ack_due(party_id: int, priority: Priority, now: datetime) -> datetime | None:
     """The receiver's acknowledgement deadline, or None when it has no target for the priority.
 
-    Wall-clock minutes for now: business-calendar arithmetic arrives with the SLA engine.
+    Counted on the target's calendar, else the party's own (business hours, public holidays,
+    closures); in wall-clock minutes only when neither has a calendar.
     """
-    minutes = db.session.scalar(
-        select(PartyTarget.minutes).where(PartyTarget.party_id == party_id, PartyTarget.priority == priority,
-                                          PartyTarget.metric == Metric.ACKNOWLEDGE)
+    target = db.session.scalar(
+        select(PartyTarget).where(PartyTarget.party_id == party_id, PartyTarget.priority == priority,
+                                  PartyTarget.metric == Metric.ACKNOWLEDGE)
     )
-    return now + timedelta(minutes=minutes) if minutes is not None else None
+    if target is None:
+        return None
+    party = db.session.get(Party, party_id)
+    rules = calendars.rules_for(target.calendar_id or (party.calendar_id if party else None), around=now)
+    duration = timedelta(minutes=target.minutes)
+    return add_business_time(rules, now, duration) if rules is not None else now + duration
 
 
 def _shares(ticket_id: int, message_ids: Sequence[int], attachment_ids: Sequence[int]) -> list[HandoffShare]:

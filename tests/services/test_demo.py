@@ -8,6 +8,9 @@ from sqlalchemy import select
 
 from helpdesk.demo import loader
 from helpdesk.handoff import queries as handoff_queries
+from helpdesk.handoff.models import Handoff, HandoffState
+from helpdesk.responsibility import ledger
+from helpdesk.responsibility.services import list_segments
 from helpdesk.tickets.models import Service, Ticket
 from helpdesk.tickets.states import TicketType
 from tests.conftest import T0
@@ -20,6 +23,13 @@ def test_demo_load_is_complete_and_idempotent(db: Any) -> None:
     assert first.created["demarcation rows"] == 12 * len(TicketType)
     assert first.created["tickets"] == 20
     assert not any(again.created.values())
+    assert db.session.query(Handoff).filter(Handoff.state == HandoffState.ACCEPTED).count() > 0
+    violations = []
+    for ticket in db.session.scalars(select(Ticket)):
+        spans = [ledger.Span(s.party_id, s.started_at, s.ended_at) for s in list_segments(ticket.id)]
+        if ticket.closed_at is None and sum(1 for s in spans if s.ended_at is None) != 1:
+            violations.append(ticket.number)
+    assert violations == []
     printers = db.session.scalar(select(Service).where(Service.code == "printer"))
     fault = Ticket(type=TicketType.FAULT, service_id=printers.id)
     question = Ticket(type=TicketType.INQUIRY, service_id=printers.id)

@@ -357,3 +357,29 @@ def test_the_other_side_is_told(desk: dict[str, Any], make_user: MakeUser) -> No
     assert notifications.notify_handoff_decided(handoff.id, source_key="s3", now=T0) == 1
     decided = db.session.query(Notification).filter_by(kind=NotificationKind.HANDOFF_DECIDED).one()
     assert decided.user_id == desk["agent"].id and decided.data["state"] == "rejected"
+
+
+def test_deadlines_and_durations_follow_the_receivers_business_calendar(desk: dict[str, Any]) -> None:
+    from datetime import UTC, datetime, time
+
+    from helpdesk.sla.models import BusinessCalendar, CalendarHours
+
+    with unit_of_work() as session:
+        office = BusinessCalendar(code="office", name="平日 9:00〜18:15", timezone="Asia/Tokyo",
+                                  is_24x7=False, observes_public_holidays=True)
+        office.hours = [CalendarHours(weekday=d, opens_at=time(9), closes_at=time(18, 15)) for d in range(5)]
+        session.add(office)
+        session.flush()
+        session.get(Party, desk["parties"]["operations"].id).calendar_id = office.id
+    friday_evening = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)  # 18:00 in Tokyo
+
+    handoff = _escalate(desk, now=friday_evening)
+
+    # 15 minutes on Friday, the weekend, then 15 minutes on Monday morning.
+    assert handoff.ack_due_at == datetime(2026, 11, 30, 0, 15, tzinfo=UTC)
+    monday = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)  # 10:00 in Tokyo
+    handoffs.accept_handoff(handoff.id, actor=actor_of(desk["vendor"]), now=monday)
+    timeline = handoff_queries.responsibility_timeline(desk["ticket"].id, now=monday + timedelta(hours=2))
+    operations = [s for s in timeline.spans if s.party.code == "operations"][0]
+    assert (operations.duration, operations.business) == (timedelta(hours=2), timedelta(hours=2))
+    assert [s.business for s in timeline.spans if s.party.code == "helpdesk"] == [None]  # no calendar

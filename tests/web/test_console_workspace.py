@@ -88,9 +88,11 @@ def test_resolve_without_summary_says_why(
 def test_agent_cannot_open_a_confidential_workspace(
     app: Flask, make_user: MakeUser, make_ticket: MakeTicket, login_as: LoginAs
 ) -> None:
-    ticket = make_ticket(type=TicketType.SECURITY)
+    ticket = make_ticket(type=TicketType.SECURITY, subject="不審なメールの添付を開いた")
     desk = login_as(app.test_client(), make_user(Role.AGENT))
-    assert desk.get(f"/console/tickets/{ticket.number}").status_code == 404
+    stub = desk.get(f"/console/tickets/{ticket.number}").get_data(as_text=True)
+    assert "不審なメール" not in stub and "緊急閲覧する" in stub  # a stub, not the workspace
+    assert "内部メモを保存" not in stub
     security = login_as(app.test_client(), make_user(Role.SECURITY))
     assert security.get(f"/console/tickets/{ticket.number}").status_code == 200
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, URLField
-from wtforms.validators import DataRequired, Length
+from wtforms import BooleanField, EmailField, IntegerField, SelectField, StringField, URLField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 
 class WebhookForm(FlaskForm):  # type: ignore[misc]
@@ -14,3 +14,23 @@ class WebhookForm(FlaskForm):  # type: ignore[misc]
     url = URLField(_l("送信先URL"), validators=[DataRequired(message=_l("URLを入力してください。")),
                                                  Length(max=2000)])
     rotate = BooleanField(_l("署名用シークレットを再発行する"))
+
+
+def _ack(label: str) -> IntegerField:
+    return IntegerField(label, validators=[Optional(), NumberRange(min=1, max=7 * 24 * 60,
+                                                                   message=_l("1〜10080分で指定してください。"))])
+
+
+class PartyForm(FlaskForm):  # type: ignore[misc]
+    """A party's names, contact, calendar, state and acknowledgement targets (minutes)."""
+
+    name_ja = StringField(_l("名称"), validators=[DataRequired(message=_l("名称を入力してください。")),
+                                                 Length(max=200)])
+    name_en = StringField(_l("英語名"), validators=[Length(max=200)])
+    contact_email = EmailField(_l("連絡先メール"), validators=[Optional(), Length(max=254)])
+    calendar = SelectField(_l("営業カレンダー"), choices=[], validate_choice=True, default="")
+    is_active = BooleanField(_l("有効"))
+    ack_p1 = _ack(_l("受領目標 P1（分）"))
+    ack_p2 = _ack(_l("受領目標 P2（分）"))
+    ack_p3 = _ack(_l("受領目標 P3（分）"))
+    ack_p4 = _ack(_l("受領目標 P4（分）"))

@@ -1,4 +1,4 @@
-"""Ministry administration: accounts, the demarcation matrix, the parties' webhook endpoints."""
+"""Ministry administration: accounts, parties, the demarcation matrix, webhook endpoints."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ from helpdesk.accounts.policy import can_administer
 from helpdesk.core.errors import ValidationFailed
 from helpdesk.core.time import utcnow
 from helpdesk.handoff import demarcation as demarcation_rules
-from helpdesk.web.admin.forms import WebhookForm
+from helpdesk.handoff import parties as party_rules
+from helpdesk.tickets.states import Priority
+from helpdesk.web.admin.forms import PartyForm, WebhookForm
 from helpdesk.web.common.auth import current_actor, require
 from helpdesk.web.common.forms import CsrfForm, show_field_errors
 from helpdesk.webhooks import queries as webhook_queries
@@ -165,3 +167,82 @@ def _demarcation_page(*, import_error: ValidationFailed | None = None,
     return render_template("admin/demarcation.html", matrix=demarcation_rules.list_matrix(),
                            parties=account_queries.list_active_parties(), form=CsrfForm(),
                            import_error=import_error), status
+
+
+# --- parties --------------------------------------------------------------------------------
+
+
+@bp.get("/parties")
+@require(can_administer)
+def parties() -> ResponseReturnValue:
+    """Every party: names, calendar, acknowledgement targets per priority, members."""
+    return _parties_page()
+
+
+@bp.post("/parties/<int:party_id>")
+@require(can_administer)
+def update_party(party_id: int) -> ResponseReturnValue:
+    """Save a party's settings and targets (targets apply to handoffs requested from now on)."""
+    form = PartyForm(prefix=f"party-{party_id}")
+    form.calendar.choices = _calendar_choices()
+    if not form.validate_on_submit():
+        return _parties_page(forms={party_id: form}, status=422)
+    settings = party_rules.PartySettings(
+        name_ja=form.name_ja.data, name_en=form.name_en.data or "",
+        contact_email=form.contact_email.data or "",
+        calendar_id=int(form.calendar.data) if form.calendar.data else None,
+        is_active=bool(form.is_active.data),
+        ack_minutes={priority: getattr(form, f"ack_{priority.value.lower()}").data for priority in Priority},
+    )
+    try:
+        party_rules.update_party(party_id, settings, actor=current_actor(), now=utcnow())
+    except ValidationFailed as exc:
+        show_field_errors(form, exc)
+        return _parties_page(forms={party_id: form}, status=422)
+    flash(_("事業者の設定を保存しました。"), "success")
+    return redirect(url_for("admin.parties"))
+
+
+@bp.post("/parties/<int:party_id>/members")
+@require(can_administer)
+def add_party_member(party_id: int) -> ResponseReturnValue:
+    """Add a person to a party, or change whether they lead it (leads receive overdue alerts)."""
+    CsrfForm().validate_or_400()
+    try:
+        party_rules.add_member(party_id, request.form.get("email", ""),
+                               is_lead=request.form.get("is_lead") == "1", actor=current_actor(),
+                               now=utcnow())
+    except ValidationFailed as exc:
+        flash(str(exc.fields.get("email", exc.message)), "error")
+        return redirect(url_for("admin.parties"))
+    flash(_("所属を保存しました。"), "success")
+    return redirect(url_for("admin.parties"))
+
+
+@bp.post("/parties/<int:party_id>/members/<int:user_id>/remove")
+@require(can_administer)
+def remove_party_member(party_id: int, user_id: int) -> ResponseReturnValue:
+    """End a person's membership of a party."""
+    CsrfForm().validate_or_400()
+    party_rules.remove_member(party_id, user_id, actor=current_actor(), now=utcnow())
+    flash(_("所属を解除しました。"), "success")
+    return redirect(url_for("admin.parties"))
+
+
+def _calendar_choices() -> list[tuple[str, str]]:
+    return [("", _("（未設定）"))] + [(str(c.id), c.name) for c in party_rules.list_calendars()]
+
+
+def _parties_page(*, forms: dict[int, PartyForm] | None = None, status: int = 200) -> ResponseReturnValue:
+    rows = []
+    for overview in party_rules.list_overview():
+        party = overview.party
+        form = (forms or {}).get(party.id) or PartyForm(
+            formdata=None, prefix=f"party-{party.id}", name_ja=party.name_ja, name_en=party.name_en,
+            contact_email=party.contact_email or "", calendar=str(party.calendar_id or ""),
+            is_active=party.is_active,
+            **{f"ack_{p.value.lower()}": overview.ack_minutes.get(p) for p in Priority},
+        )
+        form.calendar.choices = _calendar_choices()
+        rows.append((overview, form))
+    return render_template("admin/parties.html", rows=rows, form=CsrfForm()), status

@@ -460,14 +460,18 @@ class SegmentOut(BaseModel):
     started_at: datetime
     ended_at: datetime | None
     seconds: int
+    business_seconds: int | None = Field(
+        description=N_("事業者の営業カレンダーでの秒数（カレンダーがなければ null）。")
+    )
 
 
 class ResponsibilityOut(BaseModel):
-    """Who held the ticket when, and the total per party (wall-clock seconds)."""
+    """Who held the ticket when, and the total per party (wall-clock and business seconds)."""
 
     number: str
     segments: list[SegmentOut]
     totals: dict[str, int]
+    business_totals: dict[str, int | None]
 
 
 def handoff_out(handoff: Handoff, *, messages: Sequence[Message], files: Sequence[Attachment],
@@ -510,7 +514,11 @@ def responsibility_out(number: str, timeline: Timeline, locale: str) -> Responsi
     for span in timeline.spans:
         party = _ref(span.party, locale)
         assert party is not None
+        business = int(span.business.total_seconds()) if span.business is not None else None
         segments.append(SegmentOut(party=party, started_at=span.started_at, ended_at=span.ended_at,
-                                   seconds=int(span.duration.total_seconds())))
-    totals = {party.code: int(total.total_seconds()) for party, total in timeline.totals}
-    return ResponsibilityOut(number=number, segments=segments, totals=totals)
+                                   seconds=int(span.duration.total_seconds()), business_seconds=business))
+    totals = {party.code: int(total.total_seconds()) for party, total, _business in timeline.totals}
+    business_totals = {party.code: int(b.total_seconds()) if b is not None else None
+                       for party, _total, b in timeline.totals}
+    return ResponsibilityOut(number=number, segments=segments, totals=totals,
+                             business_totals=business_totals)
