@@ -53,18 +53,20 @@ def record(
 ) -> AuditEvent:
     """Append an event to the chain in the caller's transaction.
 
-    Appends are serialised (a transaction-scoped advisory lock on PostgreSQL; SQLite
-    has one writer), so the chain stays linear under concurrent requests. The lock is
-    held until the caller commits.
+    Appends are serialised (on PostgreSQL by locking the chain head's row, and by a
+    transaction-scoped advisory lock for the very first append, before that row exists;
+    SQLite has one writer), so the chain stays linear under concurrent requests. The lock
+    is held until the caller commits.
 
     :raises RuntimeError: outside a unit of work.
     """
     session = db.session()
     if not session.info.get("uow_depth"):
         raise RuntimeError("audit.record() must run inside unit_of_work()")
-    if is_postgresql():
+    head = _chain_head()
+    if head is None and is_postgresql():
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK_ID})
-    head = session.scalar(select(AuditChainHead).where(AuditChainHead.id == 1))
+        head = _chain_head()
     if head is None:
         head = AuditChainHead(id=1, seq=0, hash=GENESIS)
         session.add(head)
@@ -86,6 +88,12 @@ def record(
     head.seq, head.hash = event.seq, event.hash
     session.flush()
     return event
+
+
+def _chain_head() -> AuditChainHead | None:
+    """The head, read afresh and (on PostgreSQL) locked until the caller commits."""
+    stmt = select(AuditChainHead).where(AuditChainHead.id == 1).execution_options(populate_existing=True)
+    return db.session.scalar(stmt.with_for_update() if is_postgresql() else stmt)
 
 
 def _jsonable(data: dict[str, Any]) -> dict[str, Any]:

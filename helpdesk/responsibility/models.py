@@ -53,6 +53,14 @@ class ResponsibilitySegment(Model):
             postgresql_where=text("ended_at IS NULL"),
             sqlite_where=text("ended_at IS NULL"),
         ),
+        # Who holds what now: the queue's "my team" and "other party" views.
+        Index(
+            "ix_responsibility_segments_open_party",
+            "party_id",
+            "ticket_id",
+            postgresql_where=text("ended_at IS NULL"),
+            sqlite_where=text("ended_at IS NULL"),
+        ),
     )
 
 

@@ -182,12 +182,19 @@ def newest_message_id(ticket_id: int) -> int:
 
 
 def list_other_tickets_of(requester_id: int, *, exclude_id: int, limit: int = 5) -> list[Ticket]:
-    """The requester's other tickets, open ones first, then the most recent."""
-    stmt = (
-        select(Ticket).where(Ticket.requester_id == requester_id, Ticket.id != exclude_id)
-        .order_by(Ticket.status.in_(OPEN_STATUSES).desc(), Ticket.created_at.desc()).limit(limit)
-    )
-    return list(db.session.scalars(stmt))
+    """The requester's other tickets, open ones first, then the most recent.
+
+    Two short index walks (open ones, then the rest, newest first) rather than sorting
+    the thousands of tickets a frequent caller has sent over the years.
+    """
+    theirs = select(Ticket).where(Ticket.requester_id == requester_id, Ticket.id != exclude_id)
+    is_open = Ticket.status.in_(OPEN_STATUSES)
+    found = list(db.session.scalars(theirs.where(is_open).order_by(Ticket.created_at.desc()).limit(limit)))
+    if len(found) < limit:
+        found += db.session.scalars(
+            theirs.where(~is_open).order_by(Ticket.created_at.desc()).limit(limit - len(found))
+        )
+    return found
 
 
 def list_desk_staff() -> list[User]:

@@ -204,6 +204,8 @@ def _open_ticket(
             if service is None or not service.is_active:
                 raise ValidationFailed(_l("サービスが見つかりません。"),
                                        fields={"service": _l("一覧から選んでください。")})
+        # Read before the number is taken: from then until the commit, every other opening waits.
+        owner = helpdesk_party()
         ticket = Ticket(
             number=allocate_number(now),
             type=data.type,
@@ -227,8 +229,7 @@ def _open_ticket(
         )
         session.add(ticket)
         session.flush()
-        responsibility.open_segment(ticket.id, helpdesk_party().id, now=now,
-                                    reason=SegmentReason.OPENED)
+        responsibility.open_segment(ticket.id, owner.id, now=now, reason=SegmentReason.OPENED)
         link(files, ticket_id=ticket.id, message_id=None, is_public=True, actor=actor, now=now)
         audit.record(actor, "ticket.opened", subject_type="ticket", subject_id=ticket.number,
                      ticket_id=ticket.id, now=now,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from click.testing import Result
@@ -12,6 +13,7 @@ from helpdesk.audit import queries as audit_queries
 from helpdesk.audit import services as audit
 from helpdesk.audit.models import AuditEvent
 from helpdesk.core.actor import SYSTEM
+from helpdesk.core.db import db as db_ext
 from helpdesk.core.db import unit_of_work
 from tests.conftest import T0, MakeTicket
 
@@ -105,3 +107,29 @@ def test_audit_record_refuses_to_run_outside_a_unit_of_work(db: Any) -> None:
     with pytest.raises(RuntimeError):
         audit.record(SYSTEM, "test.event", subject_type="thing", subject_id=1, now=T0)
     db.session.rollback()
+
+
+def test_concurrent_appends_from_many_connections_form_one_linear_chain(app: Flask, db: Any) -> None:
+    failures: list[BaseException] = []
+    start = threading.Barrier(4)
+
+    def append(worker: int) -> None:
+        with app.app_context():
+            try:
+                start.wait()
+                for i in range(10):
+                    with unit_of_work():
+                        audit.record(SYSTEM, "test.concurrent", subject_type="thing",
+                                     subject_id=f"{worker}-{i}", now=T0)
+            except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+                failures.append(exc)
+            finally:
+                db_ext.session.remove()
+
+    threads = [threading.Thread(target=append, args=(w,)) for w in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert audit_queries.verify_chain() == (40, [])

@@ -7,6 +7,7 @@ same cases, so pg_trgm and FTS5 trigram are held to one behaviour.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from helpdesk.accounts.models import Party, PartyKind, Role
 from helpdesk.core.actor import SYSTEM
 from helpdesk.core.db import db as db_ext
 from helpdesk.core.db import unit_of_work
+from helpdesk.tickets import search
 from helpdesk.tickets import services as tickets
 from helpdesk.tickets.search import search_tickets, terms_of
 from helpdesk.tickets.states import MessageKind, TicketType
@@ -137,3 +139,27 @@ def test_confidential_tickets_are_found_only_by_the_cleared(people: dict[str, An
 
 def test_terms_are_normalised_and_deduplicated() -> None:
     assert terms_of("  ＶＰＮ　接続 vpn ") == ["vpn", "接続"]
+
+
+def test_widening_from_the_newest_tickets_changes_no_page_and_no_count(
+    people: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    requester = accounts.actor_for(people["requester"])
+    # One is opened late with an earlier time: ids do not follow creation times.
+    for subject, hours in [*((f"共通語の件 {h}", h) for h in (0, 1, 2, 3, 4, 5, -30, 6)),
+                           *((f"別件 {h}", h) for h in (7, 8, 9))]:
+        tickets.open_ticket(tickets.NewTicket(type=TicketType.INQUIRY, subject=subject, description=""),
+                            actor=requester, now=T0 + timedelta(hours=hours))
+    agent = accounts.actor_for(people["agent"])
+    monkeypatch.setattr(search, "COUNT_CAP", 5)
+
+    def pages() -> list[tuple[list[str], bool, int, bool]]:
+        found = [search_tickets(agent, "共通語", page=p, per_page=3) for p in (1, 2, 3, 4)]
+        return [([t.subject for t in r.items], r.has_next, r.total, r.total_is_capped) for r in found]
+
+    monkeypatch.setattr(search, "WINDOWS", ())
+    everything_at_once = pages()
+    monkeypatch.setattr(search, "WINDOWS", (2, 5))
+    assert pages() == everything_at_once
+    assert everything_at_once[0] == (["共通語の件 6", "共通語の件 5", "共通語の件 4"], True, 5, True)
+    assert everything_at_once[2] == (["共通語の件 0", "共通語の件 -30"], False, 5, True)

@@ -16,6 +16,7 @@ from helpdesk.core.outbox import OutboxMessage
 from helpdesk.responsibility import ledger
 from helpdesk.responsibility import services as responsibility
 from helpdesk.responsibility.models import ResponsibilitySegment, SegmentReason
+from helpdesk.tickets import queries
 from helpdesk.tickets import services as tickets
 from helpdesk.tickets.models import Ticket
 from helpdesk.tickets.states import Impact, MessageKind, Priority, TicketStatus, TicketType, Urgency
@@ -198,3 +199,16 @@ def test_a_second_open_segment_is_refused_by_service_and_database(
             )
         )
         session.flush()
+
+
+def test_a_requesters_other_tickets_list_open_ones_first_then_the_newest(
+    make_ticket: MakeTicket, make_user: MakeUser
+) -> None:
+    requester, agent = make_user(Role.REQUESTER), make_user(Role.AGENT)
+    made = [make_ticket(requester=requester, now=T0 + timedelta(hours=h)) for h in range(6)]
+    for ticket in made[3:]:  # the three newest are finished
+        tickets.resolve(ticket.id, tickets.ResolutionCode.ANSWERED, "案内しました", actor=actor_of(agent),
+                        now=T0 + timedelta(days=1))
+    current = made[0]
+    others = queries.list_other_tickets_of(requester.id, exclude_id=current.id, limit=4)
+    assert [t.number for t in others] == [made[2].number, made[1].number, made[5].number, made[4].number]
