@@ -20,7 +20,7 @@ from helpdesk.core.time import TOKYO
 from helpdesk.responsibility.models import ResponsibilitySegment
 from helpdesk.tickets import policy
 from helpdesk.tickets.models import Attachment, Message, Service, Ticket
-from helpdesk.tickets.search import term_condition, terms_of
+from helpdesk.tickets.search import WINDOWS, term_condition, terms_of
 from helpdesk.tickets.states import (
     OPEN_STATUSES,
     Channel,
@@ -311,15 +311,24 @@ def list_visible_tickets(
         stmt = stmt.where(Ticket.site_id.in_(select(Site.id).where(Site.code == filters.site_code)))
     if filters.updated_since is not None:
         stmt = stmt.where(Ticket.updated_at >= filters.updated_since)
-    for term in terms_of(filters.text):
+    terms = terms_of(filters.text)
+    for term in terms:
         stmt = stmt.where(term_condition(term))
     if before_id is not None:
         stmt = stmt.where(Ticket.id < before_id)
-    rows = list(db.session.scalars(
-        stmt.order_by(Ticket.id.desc()).limit(limit + 1)
-        .options(joinedload(Ticket.requester), joinedload(Ticket.assignee), joinedload(Ticket.service),
-                 joinedload(Ticket.site))
-    ).unique())
+    # With text terms, look among the newest ids first and widen only while too few match (a
+    # common word then never makes the database rank a million trigram matches); ids are the order.
+    top = before_id if before_id is not None else (db.session.scalar(select(func.max(Ticket.id))) or 0) + 1
+    floors: list[int | None] = [top - size for size in WINDOWS if top - size > 0] if terms else []
+    for floor in [*floors, None]:
+        scoped = stmt if floor is None else stmt.where(Ticket.id >= floor)
+        rows = list(db.session.scalars(
+            scoped.order_by(Ticket.id.desc()).limit(limit + 1)
+            .options(joinedload(Ticket.requester), joinedload(Ticket.assignee), joinedload(Ticket.service),
+                     joinedload(Ticket.site))
+        ).unique())
+        if len(rows) > limit:
+            break
     more = len(rows) > limit
     return Slice(items=rows[:limit], next_before_id=rows[limit - 1].id if more else None)
 

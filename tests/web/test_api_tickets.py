@@ -348,3 +348,21 @@ def test_docs_page_lists_operations_in_the_readers_language(client: FlaskClient)
     assert page.status_code == 200
     assert "チケットを起票する" in text and "PATCH" in text and "TicketCreate" in text
     assert "<script" not in text
+
+
+def test_text_filter_widens_its_window_without_losing_or_reordering_matches(
+    api_for: Any, world: dict[str, Any], make_ticket: MakeTicket, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import helpdesk.tickets.queries as ticket_queries
+
+    old = [make_ticket(requester=world["people"]["staff"], subject=f"古い印刷の障害 {n}") for n in range(3)]
+    for n in range(4):
+        make_ticket(requester=world["people"]["staff"], subject=f"無関係 {n}")
+    api = api_for(world["people"]["agent"])
+    expected = [t.number for t in reversed(old)] + [world["tickets"]["own"].number]
+
+    monkeypatch.setattr(ticket_queries, "WINDOWS", (2, 4))
+    first = api.call("GET", "/tickets?q=障害&limit=2").get_json()
+    rest = api.call("GET", f"/tickets?q=障害&limit=2&cursor={first['next_cursor']}").get_json()
+
+    assert [t["number"] for t in first["items"] + rest["items"]] == expected
