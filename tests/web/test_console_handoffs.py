@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from sqlalchemy import select
 
-from helpdesk.accounts.models import Role
-from helpdesk.core.db import db
+from helpdesk.accounts.models import Party, Role
+from helpdesk.core.db import db, unit_of_work
 from helpdesk.handoff import services as handoffs
 from helpdesk.handoff.models import Handoff, HandoffKind, HandoffState
 from helpdesk.responsibility.services import find_open_segment
@@ -20,6 +21,8 @@ from tests.conftest import T0, LoginAs, MakeTicket, MakeUser, actor_of, csrf_tok
 
 @pytest.fixture
 def scene(app: Flask, make_user: MakeUser, make_ticket: MakeTicket, login_as: LoginAs) -> dict[str, Any]:
+    with unit_of_work() as session:
+        session.scalar(select(Party).where(Party.code == "operations")).name_ja = "LAN運用保守事業者"
     requester = make_user(Role.REQUESTER, family_name="佐藤", given_name="美咲")
     agent = make_user(Role.AGENT)
     ticket = make_ticket(requester=requester, subject="共有フォルダに接続できない")
@@ -34,7 +37,7 @@ def test_escalation_form_is_prefilled_and_sends_only_what_is_ticked(scene: dict[
     page = client.get(f"/console/tickets/{ticket.number}").get_data(as_text=True)
 
     assert "他の事業者へ引き継ぐ" in page and "佐藤 美咲" in page  # requester contact pre-filled
-    operations = re.search(r'<option selected value="(\d+)">operations</option>', page)
+    operations = re.search(r'<option selected value="(\d+)">LAN運用保守事業者</option>', page)
     assert operations, "the operations vendor is suggested"
     key = re.search(r'name="idempotency_key" type="hidden" value="([0-9a-f]+)"', page).group(1)
     data = {"csrf_token": csrf_token(client, f"/console/tickets/{ticket.number}"), "idempotency_key": key,
@@ -50,6 +53,7 @@ def test_escalation_form_is_prefilled_and_sends_only_what_is_ticked(scene: dict[
     assert find_open_segment(ticket.id).party.code == "helpdesk"
     after = client.get(f"/console/tickets/{ticket.number}").get_data(as_text=True)
     assert "引き継ぎ依頼を取り下げる" in after and "受領待ち" in after and "対応責任の推移" in after
+    assert "LAN運用保守事業者 に引き継ぎを依頼しました" in after  # the party's name, not its code
 
 
 def test_missing_symptom_is_explained(scene: dict[str, Any]) -> None:
