@@ -16,7 +16,6 @@ from flask_babel import lazy_gettext as _l
 from helpdesk.accounts import queries as accounts_queries
 from helpdesk.accounts.models import PartyKind
 from helpdesk.core import idempotency
-from helpdesk.core.errors import NotFound
 from helpdesk.core.time import utcnow
 from helpdesk.extensions import limiter
 from helpdesk.handoff import queries as handoffs
@@ -25,7 +24,17 @@ from helpdesk.handoff.models import Handoff, HandoffState, RejectReason
 from helpdesk.tickets import queries as tickets
 from helpdesk.web.api import schemas
 from helpdesk.web.api.openapi import operation
-from helpdesk.web.api.views import RATE, api_actor, api_key_required, bp, invalid, locale, once, respond
+from helpdesk.web.api.views import (
+    RATE,
+    api_actor,
+    api_key_required,
+    bp,
+    invalid,
+    locale,
+    once,
+    readable_ticket,
+    respond,
+)
 
 _NOT_FOUND = _l("存在しないか、見る権限がない")
 _ANSWERED = _l("回答済み・取り下げ済みなど、この状態ではできない")
@@ -204,10 +213,6 @@ def hand_back(number: str) -> ResponseReturnValue:
                       404: (_NOT_FOUND, schemas.Problem)})
 def responsibility(number: str) -> ResponseReturnValue:
     """The responsibility segments with durations per party."""
-    caller = api_actor()
-    try:
-        ticket = tickets.get_ticket_by_number_for(caller, number)
-    except NotFound:
-        ticket = handoffs.get_ticket_for_party(caller, number)
+    ticket, _as_party = readable_ticket(api_actor(), number)
     timeline = handoffs.responsibility_timeline(ticket.id, now=utcnow())
     return jsonify(schemas.responsibility_out(ticket.number, timeline, locale()).model_dump(mode="json"))

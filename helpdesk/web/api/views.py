@@ -106,6 +106,19 @@ def _site_id(code: str | None) -> int | None:
     return site.id
 
 
+def readable_ticket(actor: Actor, number: str) -> tuple[Ticket, bool]:
+    """A ticket the caller may read, and whether only as a party it was handed to.
+
+    The desk and the requester read it whole; a receiving party reads what was shared.
+
+    :raises NotFound: neither.
+    """
+    try:
+        return tickets.get_ticket_by_number_for(actor, number), False
+    except NotFound:
+        return handoffs.get_ticket_for_party(actor, number), True
+
+
 def _detail(ticket: Ticket) -> dict[str, Any]:
     actor = api_actor()
     include_internal = policy.can_work_ticket(actor, ticket)
@@ -292,10 +305,7 @@ def add_message(number: str) -> Response:
     actor = api_actor()
     body = schemas.parse(schemas.MessageCreate, request.get_json(silent=True))
     if body.kind == "party_note":
-        try:
-            ticket = tickets.get_ticket_by_number_for(actor, number)
-        except NotFound:
-            ticket = handoffs.get_ticket_for_party(actor, number)
+        ticket, _as_party = readable_ticket(actor, number)
     else:
         ticket = tickets.get_ticket_by_number_for(actor, number)
 
@@ -330,12 +340,7 @@ def add_attachments(number: str) -> Response:
     is implied): they arrive as a party note, never visible to the requester.
     """
     actor = api_actor()
-    try:
-        ticket = tickets.get_ticket_by_number_for(actor, number)
-        for_party = False
-    except NotFound:
-        ticket = handoffs.get_ticket_for_party(actor, number)
-        for_party = True
+    ticket, for_party = readable_ticket(actor, number)
     extra = set(request.form) - {"visibility"}
     if extra:
         raise invalid(sorted(extra)[0], _("不明な項目です。"))
@@ -381,14 +386,12 @@ def _digest(stream: Any) -> str:
 def get_attachment(number: str, attachment_id: int) -> Response:
     """The file's bytes, as a download with the portal's safe headers."""
     actor = api_actor()
-    try:
-        ticket = tickets.get_ticket_by_number_for(actor, number)
-    except NotFound:
+    ticket, as_party = readable_ticket(actor, number)
+    if as_party:
         # A receiving party downloads what a handoff shared with it, and nothing else.
-        ticket = handoffs.get_ticket_for_party(actor, number)
         for attachment in handoffs.files_for_party(actor.party_ids, ticket.id):
             if attachment.id == attachment_id:
                 return download(attachment)
-        raise
+        raise NotFound("attachment")
     public_only = not policy.can_work_ticket(actor, ticket)
     return download(tickets.get_attachment(ticket, attachment_id, public_only=public_only))

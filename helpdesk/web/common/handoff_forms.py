@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from uuid import uuid4
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -19,8 +20,10 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
+from helpdesk.handoff import queries as handoffs
 from helpdesk.handoff.models import RejectReason
 from helpdesk.handoff.services import TEXT_MAX
+from helpdesk.web.common.i18n import select_locale
 
 REJECT_REASON_CHOICES = [
     SelectChoice(RejectReason.OUT_OF_SCOPE.value, _l("対応範囲外（対応すべき事業者を指定）")),
@@ -29,6 +32,14 @@ REJECT_REASON_CHOICES = [
     SelectChoice(RejectReason.NOT_REPRODUCIBLE.value, _l("再現しない")),
     SelectChoice(RejectReason.OTHER.value, _l("その他（理由を記入）")),
 ]
+
+
+def party_choices(*, exclude: int | None) -> list[SelectChoice]:
+    """Active parties to hand to or suggest, in the reader's language, after a "choose" entry."""
+    locale = select_locale()
+    return [SelectChoice("", _("（選択してください）"))] + [
+        SelectChoice(str(p.id), p.display_name(locale)) for p in handoffs.list_parties_for_handoff(exclude)
+    ]
 
 
 def new_key() -> str:

@@ -22,12 +22,13 @@ from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
 
 from helpdesk.accounts import queries as account_queries
+from helpdesk.accounts.models import Party
 from helpdesk.accounts.policy import can_log_calls, can_supervise, can_use_console
 from helpdesk.core.errors import NotFound, ValidationFailed
 from helpdesk.core.time import TOKYO, utcnow
 from helpdesk.handoff import queries as handoffs
 from helpdesk.handoff import services as handoff_services
-from helpdesk.handoff.models import RejectReason
+from helpdesk.handoff.models import HandoffKind, RejectReason
 from helpdesk.tickets import calls, canned, policy, presence, queues, relations
 from helpdesk.tickets import queries as tickets
 from helpdesk.tickets import services as ticket_services
@@ -52,6 +53,7 @@ from helpdesk.web.common.handoff_forms import (
     PartyNoteForm,
     RejectForm,
     WithdrawForm,
+    party_choices,
 )
 from helpdesk.web.common.i18n import jst, select_locale
 from helpdesk.web.common.navigation import safe_next
@@ -548,7 +550,7 @@ def reject_handback(handoff_id: int) -> ResponseReturnValue:
     actor = current_actor()
     handoff = handoffs.get_handoff_for(actor, handoff_id)
     form = RejectForm()
-    form.suggested_party.choices = _party_choices(exclude=handoff.to_party_id)
+    form.suggested_party.choices = party_choices(exclude=handoff.to_party_id)
     if not form.validate_on_submit():
         return _workspace(handoff.ticket, reject_form=form, status=422)
     suggested = int(form.suggested_party.data) if form.suggested_party.data else None
@@ -562,16 +564,10 @@ def reject_handback(handoff_id: int) -> ResponseReturnValue:
     return redirect(url_for("console.ticket", number=handoff.ticket.number))
 
 
-def _party_choices(*, exclude: int | None) -> list[SelectChoice]:
-    return [SelectChoice("", _("（選択してください）"))] + [
-        SelectChoice(str(p.id), p.display_name(select_locale()))
-        for p in handoffs.list_parties_for_handoff(exclude)
-    ]
-
 
 def _escalate_choices(form: EscalateForm, item: Ticket) -> None:
     desk = ticket_services.helpdesk_party()
-    form.to_party.choices = [c for c in _party_choices(exclude=desk.id) if c.value]
+    form.to_party.choices = [c for c in party_choices(exclude=desk.id) if c.value]
     kinds = {"public_reply": _("公開返信"), "internal_note": _("内部メモ"), "phone_call": _("通話記録")}
     form.shared_messages.choices = [
         SelectChoice(m.id, f"{kinds.get(m.kind.value, '')} {jst(m.created_at)} — {m.body[:60]}")
@@ -605,6 +601,7 @@ def _escalate_form(item: Ticket) -> EscalateForm:
 def _workspace(item: Ticket, *, status: int = 200, stale: list[Any] | None = None,
                **forms: Any) -> ResponseReturnValue:
     seen = tickets.newest_message_id(item.id)
+    holder = tickets.holders([item.id]).get(item.id)
     reply_form = forms.get("public_reply_form") or MessageForm(prefix="public_reply", seen_up_to=seen)
     note_form = forms.get("internal_note_form") or MessageForm(prefix="internal_note", seen_up_to=seen)
     reply_form.seen_up_to.data = seen  # after a 409 the writer has now seen the newer messages
@@ -615,7 +612,7 @@ def _workspace(item: Ticket, *, status: int = 200, stale: list[Any] | None = Non
         timeline=tickets.timeline(item.id, include_internal=True),
         files=tickets.list_attachments(item.id, public_only=False),
         others=tickets.list_other_tickets_of(item.requester_id, exclude_id=item.id),
-        holder=tickets.holders([item.id]).get(item.id),
+        holder=holder,
         reply_form=reply_form, note_form=note_form, assign_form=assign_form,
         fields_form=forms.get("fields_form") or _fields_form(item),
         resolve_form=forms.get("resolve_form") or ResolveForm(),
@@ -624,22 +621,22 @@ def _workspace(item: Ticket, *, status: int = 200, stale: list[Any] | None = Non
         merged_into=tickets.get_ticket(item.merged_into_id) if item.merged_into_id else None,
         status_form=StatusForm(), stale=stale or [],
         viewers=presence.list_viewers(item.id, now=utcnow(), exclude_user_id=current_actor().user_id),
-        **_handoff_context(item, forms),
+        **_handoff_context(item, forms, holder),
         presence_poll_ms=int(current_app.config["PRESENCE_POLL_SECONDS"] * 1000),
     ), status
 
 
-def _handoff_context(item: Ticket, forms: Mapping[str, Any]) -> dict[str, Any]:
+def _handoff_context(item: Ticket, forms: Mapping[str, Any], holder: Party | None) -> dict[str, Any]:
     """What the workspace shows about responsibility: the open handoff and what may be done with it."""
     actor = current_actor()
     open_handoff = handoffs.find_open_handoff(item.id)
-    holder = tickets.holders([item.id]).get(item.id)
     desk = ticket_services.helpdesk_party()
     may_escalate = (holder is not None and holder.id == desk.id and open_handoff is None and item.is_open
                     and policy.can_work_ticket(actor, item))
     reject_form = forms.get("reject_form") or RejectForm(formdata=None)
-    if not reject_form.suggested_party.choices:
-        reject_form.suggested_party.choices = _party_choices(exclude=desk.id)
+    is_handback = open_handoff is not None and open_handoff.kind is HandoffKind.HANDBACK
+    if is_handback and not reject_form.suggested_party.choices:  # the form is shown only then
+        reject_form.suggested_party.choices = party_choices(exclude=desk.id)
     return {
         "open_handoff": open_handoff, "handoffs": handoffs.list_ticket_handoffs(item.id),
         "responsibility": handoffs.responsibility_timeline(item.id, now=utcnow()), "now": utcnow(),

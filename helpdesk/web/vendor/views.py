@@ -11,9 +11,7 @@ from datetime import datetime
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import get_locale
 from flask_babel import gettext as _
-from wtforms.fields.choices import SelectChoice
 
 from helpdesk.accounts.policy import can_use_vendor_queue
 from helpdesk.core.errors import NotFound, ValidationFailed
@@ -27,7 +25,13 @@ from helpdesk.tickets.models import Ticket
 from helpdesk.web.common.auth import current_actor, require
 from helpdesk.web.common.files import attachment_limits, download, uploads_from
 from helpdesk.web.common.forms import show_field_errors
-from helpdesk.web.common.handoff_forms import AcceptForm, HandbackForm, PartyNoteForm, RejectForm
+from helpdesk.web.common.handoff_forms import (
+    AcceptForm,
+    HandbackForm,
+    PartyNoteForm,
+    RejectForm,
+    party_choices,
+)
 
 bp = Blueprint("vendor", __name__, url_prefix="/vendor")
 
@@ -72,7 +76,7 @@ def reject(handoff_id: int) -> ResponseReturnValue:
     """Refuse with a reason; the sender keeps the ticket."""
     item = _own_handoff(handoff_id)
     form = RejectForm()
-    form.suggested_party.choices = _party_choices(exclude=item.to_party_id)
+    form.suggested_party.choices = party_choices(exclude=item.to_party_id)
     if not form.validate_on_submit():
         return _handoff_page(item, reject_form=form, status=422)
     suggested = int(form.suggested_party.data) if form.suggested_party.data else None
@@ -160,21 +164,13 @@ def _own_handoff(handoff_id: int) -> Handoff:
     return item
 
 
-def _party_choices(*, exclude: int) -> list[SelectChoice]:
-    return [SelectChoice("", _("（選択してください）"))] + [
-        SelectChoice(str(p.id), p.display_name(_locale())) for p in handoffs.list_parties_for_handoff(exclude)
-    ]
-
-
-def _locale() -> str:
-    return str(get_locale() or "ja")
 
 
 def _handoff_page(item: Handoff, *, accept_form: AcceptForm | None = None,
                   reject_form: RejectForm | None = None, status: int = 200) -> ResponseReturnValue:
     reject_form = reject_form or RejectForm(formdata=None)
     if not reject_form.suggested_party.choices:
-        reject_form.suggested_party.choices = _party_choices(exclude=item.to_party_id)
+        reject_form.suggested_party.choices = party_choices(exclude=item.to_party_id)
     messages, files = handoffs.shared_with({item.to_party_id}, item.ticket_id)
     return render_template(
         "vendor/handoff.html", handoff=item, ticket=item.ticket, messages=messages, files=files,
