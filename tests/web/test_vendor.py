@@ -147,3 +147,16 @@ def test_party_notes_cross_the_boundary_and_never_reach_the_requester(
     carrier = login_as(app.test_client(), handed["carrier"])
     assert carrier.post(f"/vendor/tickets/{ticket.number}/notes", data={
         "csrf_token": csrf_token(carrier, "/vendor/"), "body": "x"}).status_code == 404
+
+
+def test_a_refused_answer_is_announced_at_the_top(
+    app: Flask, handed: dict[str, Any], login_as: LoginAs
+) -> None:
+    client = login_as(app.test_client(), handed["vendor"])
+    path = f"/vendor/handoffs/{handed['handoff'].id}"
+    page = client.post(f"{path}/reject",
+                       data={"csrf_token": csrf_token(client, path), "reason": "out_of_scope"})
+
+    html = page.get_data(as_text=True)
+    assert page.status_code == 422
+    assert html.index('class="error-summary"') < html.index("引き継ぎ内容")  # before the summary, not below
