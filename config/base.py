@@ -68,6 +68,8 @@ class Base:
     WORKER_HEARTBEAT_SECONDS = 30.0
     #: How often overdue handoff acknowledgements are looked for (alerts come this late at most).
     HANDOFF_SWEEP_SECONDS = 60.0
+    #: How often SLA clocks are swept for warnings and breaches (alerts come this late at most).
+    SLA_SWEEP_SECONDS = 60.0
     #: An unanswered handoff request lapses after this; the sender still holds the ticket.
     HANDOFF_EXPIRY_HOURS = 24.0
     #: Webhooks: hosts that may resolve to internal addresses anyway (none in production),

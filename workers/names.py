@@ -10,6 +10,8 @@ from helpdesk.handoff.services import (
     TASK_WEBHOOK_MESSAGE_SHARED,
     TASK_WEBHOOK_TICKET_CLOSED,
 )
+from helpdesk.sla.calendar_settings import TASK_SLA_RECOMPUTE
+from helpdesk.sla.services import TASK_SLA_EVENT
 from helpdesk.tickets.services import (
     TASK_PUBLIC_REPLY,
     TASK_TICKET_ASSIGNED,
@@ -32,3 +34,6 @@ WEBHOOK_HANDOFF_EVENT = TASK_WEBHOOK_HANDOFF_EVENT  # "webhooks.record_handoff_e
 WEBHOOK_TICKET_CLOSED = TASK_WEBHOOK_TICKET_CLOSED  # "webhooks.record_ticket_closed"
 WEBHOOK_MESSAGE_SHARED = TASK_WEBHOOK_MESSAGE_SHARED  # "webhooks.record_message_shared"
 WEBHOOK_SWEEP = "webhooks.deliver_due"
+SLA_EVENT = TASK_SLA_EVENT  # "notifications.sla_event"
+SLA_SWEEP = "sla.sweep_clocks"
+SLA_RECOMPUTE = TASK_SLA_RECOMPUTE  # "sla.recompute_calendar"

@@ -5,7 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from workers.names import HANDOFF_SWEEP, HEARTBEAT, OUTBOX_RELAY, PRUNE_IDEMPOTENCY_KEYS, WEBHOOK_SWEEP
+from workers.names import (
+    HANDOFF_SWEEP,
+    HEARTBEAT,
+    OUTBOX_RELAY,
+    PRUNE_IDEMPOTENCY_KEYS,
+    SLA_SWEEP,
+    WEBHOOK_SWEEP,
+)
 
 
 def beat_schedule(config: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
@@ -18,6 +25,7 @@ def beat_schedule(config: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
         "handoff-acknowledgements": {
             "task": HANDOFF_SWEEP, "schedule": float(config["HANDOFF_SWEEP_SECONDS"])
         },
+        "sla-clocks": {"task": SLA_SWEEP, "schedule": float(config["SLA_SWEEP_SECONDS"])},
         "webhook-retries": {"task": WEBHOOK_SWEEP, "schedule": float(config["WEBHOOK_SWEEP_SECONDS"])},
         # Keys live 24 hours; an hourly sweep keeps the table small with one DELETE.
         "prune-idempotency-keys": {"task": PRUNE_IDEMPOTENCY_KEYS, "schedule": 3600.0},

@@ -16,6 +16,7 @@ from helpdesk.core.actor import SYSTEM
 from helpdesk.core.time import utcnow
 from helpdesk.handoff import services as handoffs
 from helpdesk.notifications import services as notifications
+from helpdesk.sla import services as sla
 from helpdesk.webhooks import services as webhooks
 from workers import names
 
@@ -113,6 +114,27 @@ def sweep_handoff_acknowledgements() -> int:
     expired = handoffs.expire_stale_handoffs(
         now=now, after=timedelta(hours=float(current_app.config["HANDOFF_EXPIRY_HOURS"])), actor=SYSTEM)
     return len(overdue) + len(expired)
+
+
+@shared_task(name=names.SLA_SWEEP, ignore_result=True)
+def sweep_sla_clocks() -> int:
+    """Record warnings and breaches that fell due (set-based, exactly once even when sweeps overlap)."""
+    found = sla.sweep(now=utcnow(), actor=SYSTEM)
+    return len(found.warned) + len(found.breached)
+
+
+@shared_task(name=names.SLA_EVENT, **OUTBOX_TASK)
+def sla_event(outbox_id: int) -> bool:
+    """Alert the supervisors, the holding party's leads and the assignee of a warning or breach."""
+    return _run(outbox_id, lambda p, key, at: notifications.notify_sla_event(
+        int(p["event_id"]), source_key=key, now=at))
+
+
+@shared_task(name=names.SLA_RECOMPUTE, **OUTBOX_TASK)
+def recompute_calendar(outbox_id: int) -> bool:
+    """A calendar's hours or closures changed: move the due times of its running clocks."""
+    return _run(outbox_id, lambda p, key, at: sla.recompute_calendar(
+        int(p["calendar_id"]) if p.get("calendar_id") is not None else None, now=utcnow()))
 
 
 def _deliver_due() -> int:

@@ -8,7 +8,7 @@ table, so a second run changes nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
@@ -21,14 +21,11 @@ from helpdesk.handoff import queries as handoff_queries
 from helpdesk.handoff import services as handoffs
 from helpdesk.handoff.models import Demarcation
 from helpdesk.responsibility.models import ResponsibilitySegment
+from helpdesk.sla import services as sla
 from helpdesk.sla.models import (
     BusinessCalendar,
-    CalendarHours,
-    Closure,
     Metric,
     PartyTarget,
-    SlaPolicy,
-    SlaTarget,
 )
 from helpdesk.tickets import services as tickets
 from helpdesk.tickets.models import Service, Ticket
@@ -78,35 +75,12 @@ def demo_logins() -> list[tuple[str, str]]:
 
 def load(*, ticket_count: int = 300, now: datetime) -> LoadResult:
     """Upsert the reference data and people, then create tickets if there are none."""
-    created = {"calendars": _calendars(now), "sites and departments": _sites(), "parties": _parties(now),
-               "services": _services(), "demarcation rows": _demarcation(), "sla policies": _sla_policy(now),
+    created = {"calendars and sla policy": sla.install_defaults(actor=SYSTEM, now=now),
+               "sites and departments": _sites(), "parties": _parties(now),
+               "services": _services(), "demarcation rows": _demarcation(),
                "people": _people(now), "tickets": 0}
     created["tickets"] = _tickets(ticket_count, now)
     return LoadResult(created)
-
-
-def _calendars(now: datetime) -> int:
-    added = 0
-    with unit_of_work() as session:
-        existing = {c.code for c in session.scalars(select(BusinessCalendar))}
-        if "office" not in existing:
-            office = BusinessCalendar(code="office", name="平日 9:00〜18:15（祝日・年末年始を除く）",
-                                      timezone="Asia/Tokyo", is_24x7=False,
-                                      observes_public_holidays=True)
-            office.hours = [CalendarHours(weekday=d, opens_at=time(9, 0), closes_at=time(18, 15))
-                            for d in range(5)]
-            session.add(office)
-            added += 1
-        if "24x7" not in existing:
-            session.add(BusinessCalendar(code="24x7", name="24時間365日", timezone="Asia/Tokyo",
-                                         is_24x7=True, observes_public_holidays=False))
-            added += 1
-        if added and session.scalar(select(func.count()).select_from(Closure)) == 0:
-            year = now.year
-            session.add(Closure(calendar_id=None, first_day=date(year, 12, 29),
-                                last_day=date(year + 1, 1, 3),
-                                reason="年末年始（行政機関の休日）", is_annual=True))
-    return added
 
 
 def _calendar_id(code: str) -> int:
@@ -218,35 +192,6 @@ def _demarcation() -> int:
     return added
 
 
-#: (priority, first response minutes, resolution/restoration minutes, 24x7?) per DESIGN.md §4.
-DEFAULT_TARGETS = (
-    (Priority.P1, 15, 60, True),
-    (Priority.P2, 30, 240, False),
-    (Priority.P3, 120, 960, False),
-    (Priority.P4, 480, 2400, False),
-)
-
-
-def _sla_policy(now: datetime) -> int:
-    office, always = _calendar_id("office"), _calendar_id("24x7")
-    with unit_of_work() as session:
-        if session.scalar(select(SlaPolicy.id).limit(1)) is not None:
-            return 0
-        policy = SlaPolicy(version=1, is_current=True, created_at=now, note="既定の目標値")
-        for ticket_type in TicketType:
-            for priority, respond, resolve, round_the_clock in DEFAULT_TARGETS:
-                calendar = always if round_the_clock else office
-                policy.targets.append(SlaTarget(ticket_type=ticket_type, priority=priority,
-                                                metric=Metric.FIRST_RESPONSE, minutes=respond,
-                                                calendar_id=calendar))
-                metric = Metric.RESTORATION if ticket_type is TicketType.FAULT else Metric.RESOLUTION
-                policy.targets.append(SlaTarget(ticket_type=ticket_type, priority=priority,
-                                                metric=metric, minutes=resolve,
-                                                calendar_id=calendar))
-        session.add(policy)
-    return 1
-
-
 def _people(now: datetime) -> int:
     added = 0
     for person in content.PEOPLE:
@@ -275,12 +220,43 @@ def _tickets(count: int, now: datetime) -> int:
         users = {u.email: u for u in session.scalars(select(User))}
     staff = {role: [u for u in users.values() if u.role.value == role]
              for role in ("agent", "vendor", "security")}
-    specs = sorted(content.generate_ticket_specs(count=count, now=now),
+    specs = sorted(content.generate_ticket_specs(count=count - 1, now=now),
                    key=lambda s: -s["opened_minutes_ago"])
     for index, spec in enumerate(specs):
         _one_ticket(spec, users, staff, index, now)
     _waiting_handoffs(staff, now)
-    return len(specs)
+    return len(specs) + _live_outage(staff, now)
+
+
+def _live_outage(staff: dict[str, list[User]], now: datetime) -> int:
+    """A ministry-wide mail outage reported 12 minutes ago and already with the operations vendor,
+    so that the demo shows the one-hour restoration countdown in the console and the vendor queue."""
+    with unit_of_work() as session:
+        operations = session.scalar(select(Party).where(Party.code == "operations"))
+        requester = session.scalar(select(User).where(User.email == content.PEOPLE[0]["email"]))
+    if operations is None or requester is None:
+        return 0
+    vendors = [u for u in staff["vendor"] if any(m.party_id == operations.id for m in u.memberships)]
+    if not vendors:
+        return 0
+    agent = accounts.actor_for(staff["agent"][0])
+    opened = now - timedelta(minutes=12)
+    ticket = tickets.open_ticket(tickets.NewTicket(
+        type=TicketType.FAULT, subject="本省全館でメールの送受信ができない",
+        description="9時台から本省の全フロアで Outlook の送受信ができません。他の職員も同じ症状です。",
+        impact=Impact.MINISTRY, urgency=Urgency.HIGH, channel=Channel.PHONE, service_code="mail",
+        requester_id=requester.id), actor=agent, now=opened)
+    tickets.add_message(ticket.id, MessageKind.PUBLIC_REPLY,
+                        "全館でメールが使えない障害として受け付けました。運用業者が復旧作業に入ります。",
+                        actor=agent, now=opened + timedelta(minutes=3))
+    handoff = handoffs.request_handoff(ticket.id, handoffs.HandoffRequest(
+        to_party_id=operations.id, idempotency_key=f"demo-outage-{ticket.id}",
+        symptom="本省全館でメールの送受信不可（Outlook で送受信エラー）", impact="本省全職員",
+        steps_taken="複数フロア・複数端末で再現を確認", requester_contact=requester.display_name,
+    ), actor=agent, now=opened + timedelta(minutes=4))
+    handoffs.accept_handoff(handoff.id, actor=accounts.actor_for(vendors[0]),
+                            now=opened + timedelta(minutes=6), receiver_reference=f"OPS-{4000 + ticket.id}")
+    return 1
 
 
 def _waiting_handoffs(staff: dict[str, list[User]], now: datetime, *, count: int = 6) -> None:

@@ -37,11 +37,15 @@ class PartyOverview:
     calendar: BusinessCalendar | None
     members: list[PartyMembership]
     ack_minutes: dict[Priority, int]
+    hold_minutes: dict[Priority, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class PartySettings:
-    """What an administrator sets on a party; ``ack_minutes`` None removes the target."""
+    """What an administrator sets on a party; a target of None removes it.
+
+    ``ack_minutes``: acknowledging a handoff; ``hold_minutes``: resolving while it holds a ticket.
+    """
 
     name_ja: str
     name_en: str
@@ -49,6 +53,15 @@ class PartySettings:
     calendar_id: int | None
     is_active: bool
     ack_minutes: Mapping[Priority, int | None] = field(default_factory=dict)
+    hold_minutes: Mapping[Priority, int | None] = field(default_factory=dict)
+
+    def targets(self) -> dict[Metric, Mapping[Priority, int | None]]:
+        """Both kinds of target by metric."""
+        return {Metric.ACKNOWLEDGE: self.ack_minutes, Metric.HOLD: self.hold_minutes}
+
+
+#: The form field prefix of each party target.
+TARGET_FIELDS = {Metric.ACKNOWLEDGE: "ack", Metric.HOLD: "hold"}
 
 
 def list_overview() -> list[PartyOverview]:
@@ -58,14 +71,15 @@ def list_overview() -> list[PartyOverview]:
     members: dict[int, list[PartyMembership]] = {}
     for membership in db.session.scalars(select(PartyMembership).options(joinedload(PartyMembership.user))):
         members.setdefault(membership.party_id, []).append(membership)
-    targets: dict[int, dict[Priority, int]] = {}
-    for target in db.session.scalars(select(PartyTarget).where(PartyTarget.metric == Metric.ACKNOWLEDGE)):
-        targets.setdefault(target.party_id, {})[target.priority] = target.minutes
+    targets: dict[tuple[int, Metric], dict[Priority, int]] = {}
+    for target in db.session.scalars(select(PartyTarget)):
+        targets.setdefault((target.party_id, target.metric), {})[target.priority] = target.minutes
     return [
         PartyOverview(party=p, calendar=calendars.get(p.calendar_id or -1),
                       members=sorted(members.get(p.id, []),
                                      key=lambda m: (not m.is_lead, m.user.family_kana)),
-                      ack_minutes=targets.get(p.id, {}))
+                      ack_minutes=targets.get((p.id, Metric.ACKNOWLEDGE), {}),
+                      hold_minutes=targets.get((p.id, Metric.HOLD), {}))
         for p in parties
     ]
 
@@ -76,9 +90,10 @@ def list_calendars() -> list[BusinessCalendar]:
 
 
 def update_party(party_id: int, settings: PartySettings, *, actor: Actor, now: datetime) -> None:
-    """Change a party's names, contact, calendar, state and acknowledgement targets; audited.
+    """Change a party's names, contact, calendar, state and targets; audited.
 
-    A target change applies to handoffs requested from now on; open ones keep their deadline.
+    An acknowledgement target change applies to handoffs requested from now on (open ones keep
+    their deadline); a hold target change to segments that start from now on.
 
     :raises PermissionDenied: not an administrator.
     :raises NotFound: no such party.
@@ -88,10 +103,11 @@ def update_party(party_id: int, settings: PartySettings, *, actor: Actor, now: d
     errors: dict[str, object] = {}
     if not settings.name_ja.strip():
         errors["name_ja"] = _l("名称を入力してください。")
-    for priority, minutes in settings.ack_minutes.items():
-        if minutes is not None and not 1 <= minutes <= TARGET_MAX_MINUTES:
-            errors[f"ack_{priority.value.lower()}"] = _l("1〜%(n)d分で指定してください。",
-                                                         n=TARGET_MAX_MINUTES)
+    for metric, minutes_by_priority in settings.targets().items():
+        for priority, minutes in minutes_by_priority.items():
+            if minutes is not None and not 1 <= minutes <= TARGET_MAX_MINUTES:
+                errors[f"{TARGET_FIELDS[metric]}_{priority.value.lower()}"] = _l(
+                    "1〜%(n)d分で指定してください。", n=TARGET_MAX_MINUTES)
     if settings.calendar_id is not None and db.session.get(BusinessCalendar, settings.calendar_id) is None:
         errors["calendar"] = _l("一覧から選んでください。")
     if errors:
@@ -103,21 +119,22 @@ def update_party(party_id: int, settings: PartySettings, *, actor: Actor, now: d
         party.name_ja, party.name_en = settings.name_ja.strip(), settings.name_en.strip()
         party.contact_email = settings.contact_email.strip() or None
         party.calendar_id, party.is_active = settings.calendar_id, settings.is_active
-        current = {t.priority: t for t in session.scalars(
-            select(PartyTarget).where(PartyTarget.party_id == party_id,
-                                      PartyTarget.metric == Metric.ACKNOWLEDGE))}
-        for priority, minutes in settings.ack_minutes.items():
-            target = current.get(priority)
-            if minutes is None and target is not None:
-                session.delete(target)
-            elif minutes is not None and target is None:
-                session.add(PartyTarget(party_id=party_id, priority=priority, metric=Metric.ACKNOWLEDGE,
-                                        minutes=minutes))
-            elif minutes is not None and target is not None:
-                target.minutes = minutes
+        current = {(t.metric, t.priority): t for t in session.scalars(
+            select(PartyTarget).where(PartyTarget.party_id == party_id))}
+        for metric, minutes_by_priority in settings.targets().items():
+            for priority, minutes in minutes_by_priority.items():
+                target = current.get((metric, priority))
+                if minutes is None and target is not None:
+                    session.delete(target)
+                elif minutes is not None and target is None:
+                    session.add(PartyTarget(party_id=party_id, priority=priority, metric=metric,
+                                            minutes=minutes))
+                elif minutes is not None and target is not None:
+                    target.minutes = minutes
         audit.record(actor, "party.updated", subject_type="party", subject_id=party.code, now=now,
                      data={"is_active": settings.is_active, "calendar_id": settings.calendar_id,
-                           "ack_minutes": {p.value: m for p, m in settings.ack_minutes.items()}})
+                           "ack_minutes": {p.value: m for p, m in settings.ack_minutes.items()},
+                           "hold_minutes": {p.value: m for p, m in settings.hold_minutes.items()}})
 
 
 def add_member(party_id: int, email: str, *, is_lead: bool, actor: Actor, now: datetime) -> PartyMembership:

@@ -29,6 +29,7 @@ from helpdesk.handoff.queries import find_open_handoff, has_received, has_receiv
 from helpdesk.responsibility import services as responsibility
 from helpdesk.responsibility.models import SegmentReason
 from helpdesk.sla import calendars
+from helpdesk.sla import services as sla
 from helpdesk.sla.calendar import add_business_time
 from helpdesk.sla.models import Metric, PartyTarget
 from helpdesk.tickets import policy as ticket_policy
@@ -243,6 +244,7 @@ def accept_handoff(handoff_id: int, *, actor: Actor, now: datetime, receiver_ref
             ticket.restored_at = restored_at
         ticket.updated_at = now
         _decided(handoff, actor, now, {"receiver_reference": handoff.receiver_reference})
+        sla.sync_ticket_clocks(ticket, actor, now)  # the sender's hold clock stops, the receiver's starts
     return handoff
 
 

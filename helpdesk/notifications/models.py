@@ -24,6 +24,8 @@ class NotificationKind(StrEnum):
     HANDOFF_REQUESTED = "handoff_requested"  # to the receiving party
     HANDOFF_DECIDED = "handoff_decided"  # accepted / rejected / withdrawn / expired, to the other side
     HANDOFF_OVERDUE = "handoff_overdue"  # to both parties' leads and the ministry
+    SLA_WARNING = "sla_warning"  # a clock passed its warning share: supervisors, holder's leads, assignee
+    SLA_BREACH = "sla_breach"  # a clock passed its due time: the same people
 
 
 class Notification(Model):

@@ -8,10 +8,12 @@ from typing import Any
 from sqlalchemy import select
 
 from helpdesk.accounts.models import Party as PartyRow
-from helpdesk.accounts.models import PartyKind, PartyMembership
+from helpdesk.accounts.models import PartyKind, PartyMembership, Role, User
 from helpdesk.core.db import db, unit_of_work
 from helpdesk.handoff.models import Handoff, HandoffState
 from helpdesk.notifications.models import Notification, NotificationKind
+from helpdesk.responsibility.services import find_open_segment
+from helpdesk.sla.models import SlaClock, SlaEvent, SlaEventKind
 from helpdesk.tickets.models import Message, Ticket
 
 
@@ -132,6 +134,37 @@ def notify_handoff_overdue(handoff_id: int, *, source_key: str, now: datetime) -
                             | set(_members(ministry)))
         return _notify_many(recipients, handoff.ticket, NotificationKind.HANDOFF_OVERDUE,
                             source_key=source_key, now=now, data=_handoff_data(handoff))
+
+
+def notify_sla_event(event_id: int, *, source_key: str, now: datetime) -> int:
+    """A clock warned or breached: tell the supervisors, the holding party's leads and the assignee.
+
+    For a party's hold clock the holding party is that clock's party; for a ticket clock, whoever
+    holds the ticket now. Nothing is said about a clock that stopped before we ran.
+    """
+    with unit_of_work() as session:
+        found = session.execute(select(SlaEvent, SlaClock).join(SlaClock, SlaClock.id == SlaEvent.clock_id)
+                                .where(SlaEvent.id == event_id)).first()
+        if found is None:
+            return 0
+        event, clock = found
+        ticket = session.get(Ticket, clock.ticket_id)
+        if ticket is None or clock.stopped_at is not None:
+            return 0
+        holder = clock.party_id
+        if holder is None:
+            segment = find_open_segment(ticket.id)
+            holder = segment.party_id if segment is not None else None
+        supervisors = session.scalars(select(User.id).where(User.role == Role.SUPERVISOR,
+                                                            User.is_active.is_(True)))
+        recipients = set(supervisors) | set(_members([holder], leads_only=True) if holder else [])
+        if ticket.assignee_id is not None:
+            recipients.add(ticket.assignee_id)
+        is_breach = event.kind is SlaEventKind.BREACH
+        kind = NotificationKind.SLA_BREACH if is_breach else NotificationKind.SLA_WARNING
+        return _notify_many(sorted(recipients), ticket, kind, source_key=source_key, now=now,
+                            data={"metric": clock.metric.value, "due_at": clock.due_at.isoformat(),
+                                  "priority": clock.priority.value})
 
 
 def mark_read(user_id: int, *, now: datetime) -> int:

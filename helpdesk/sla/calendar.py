@@ -12,9 +12,11 @@ microsecond, on ``datetime`` and ``timedelta`` values, never floats.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -109,10 +111,13 @@ class CalendarRules:
     observes_public_holidays: bool = True
     closures: tuple[Closure, ...] = ()
     _profiles: tuple[_Profile, ...] = field(init=False, repr=False, compare=False)
+    #: Built on first use: open microseconds per local day, for the fast path (see ``_DayTable``).
+    _table: list[_DayTable] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         hours = (OpeningHours(day, time(0), time(0)) for day in range(7)) if self.is_24x7 else self.hours
         object.__setattr__(self, "_profiles", _weekly_profiles(hours))
+        object.__setattr__(self, "_table", [])
 
     def is_closed_on(self, day: date) -> bool:
         """Whether the local ``day`` is closed whole: an observed public holiday or a closure."""
@@ -140,6 +145,13 @@ def add_business_time(calendar: CalendarRules, start: datetime, duration: timede
     remaining = duration
     if not remaining:
         return start
+    if calendar.is_24x7:
+        return start + duration
+    table = _table_for(calendar, start)
+    if table is not None:
+        found = table.add(start, duration)
+        if found is not None:
+            return found
     for opens, closes in _open_periods(calendar, start, None):
         if remaining <= closes - opens:
             return opens + remaining
@@ -159,6 +171,13 @@ def business_time_between(calendar: CalendarRules, start: datetime, end: datetim
     end = _as_utc(end, "end")
     if end < start:
         return -business_time_between(calendar, end, start)
+    if calendar.is_24x7:
+        return end - start
+    table = _table_for(calendar, start)
+    if table is not None:
+        found = table.between(start, end)
+        if found is not None:
+            return found
     return sum((closes - opens for opens, closes in _open_periods(calendar, start, end)), timedelta())
 
 
@@ -203,6 +222,122 @@ def _open_periods(
         if end is None and idle_days > SEARCH_DAYS:
             raise NoOpenTime(f"no open time in the {SEARCH_DAYS} days up to {day}")
         day += timedelta(days=1)
+
+
+# --- the fast path: zones without clock changes, day totals and prefix sums ------------------------
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_US = timedelta(microseconds=1)
+_DAY_US = _DAY * 1_000_000
+#: The fast path covers this many years either side of the first instant asked about (the span of
+#: public holidays a stored calendar is given).
+_TABLE_YEARS = 2
+
+
+@lru_cache(maxsize=64)
+def _fixed_offset_us(tz: ZoneInfo, first_year: int, last_year: int) -> int | None:
+    """The zone's UTC offset in microseconds if it stays the same through those years (Asia/Tokyo), else None.
+
+    Sampled every six hours; a zone with clock changes (summer time) takes the general path.
+    """
+    moment = datetime(first_year, 1, 1, tzinfo=UTC) - timedelta(days=1)
+    last = datetime(last_year + 1, 1, 1, tzinfo=UTC) + timedelta(days=1)
+    offset = moment.astimezone(tz).utcoffset()
+    while moment < last:
+        if moment.astimezone(tz).utcoffset() != offset:
+            return None
+        moment += timedelta(hours=6)
+    assert offset is not None
+    return offset // _US
+
+
+class _DayTable:
+    """Open periods and their prefix sums per local day over a span of years, in integer microseconds.
+
+    Exactly the arithmetic of :func:`_open_periods` for a zone with a fixed offset, where a local
+    wall time is the UTC instant plus the offset: ``between`` in O(days at the ends) and ``add`` by
+    bisection. Both answer None when an instant lies outside the span (the caller falls back).
+    """
+
+    def __init__(self, calendar: CalendarRules, offset_us: int, first: date, last: date) -> None:
+        self.offset_us = offset_us
+        self.first_day = (first - date(1970, 1, 1)).days
+        self.periods: list[tuple[tuple[int, int], ...]] = []
+        self.prefix: list[int] = [0]
+        day = first
+        while day <= last:
+            periods = () if calendar.is_closed_on(day) else tuple(
+                (begin * 1_000_000, end * 1_000_000) for begin, end in calendar._profiles[day.weekday()])
+            self.periods.append(periods)
+            self.prefix.append(self.prefix[-1] + sum(end - begin for begin, end in periods))
+            day += timedelta(days=1)
+
+    def _local(self, instant: datetime) -> tuple[int, int] | None:
+        """(index of the local day in the table, microseconds into it), or None outside the table."""
+        us = (instant - _EPOCH) // _US + self.offset_us
+        day = us // _DAY_US - self.first_day
+        if not 0 <= day < len(self.periods):
+            return None
+        return day, us % _DAY_US
+
+    def _instant(self, day: int, within_us: int) -> datetime:
+        return _EPOCH + _US * ((day + self.first_day) * _DAY_US + within_us - self.offset_us)
+
+    def _open_in(self, day: int, begin: int, end: int) -> int:
+        return sum(max(0, min(p_end, end) - max(p_begin, begin)) for p_begin, p_end in self.periods[day])
+
+    def between(self, start: datetime, end: datetime) -> timedelta | None:
+        """Business time from ``start`` to a later ``end``."""
+        a, b = self._local(start), self._local(end)
+        if a is None or b is None:
+            return None
+        (day_a, in_a), (day_b, in_b) = a, b
+        if day_a == day_b:
+            return _US * self._open_in(day_a, in_a, in_b)
+        total = self._open_in(day_a, in_a, _DAY_US) + self.prefix[day_b] - self.prefix[day_a + 1]
+        return _US * (total + self._open_in(day_b, 0, in_b))
+
+    def add(self, start: datetime, duration: timedelta) -> datetime | None:
+        """The instant ``duration`` (positive) of business time after ``start``."""
+        local = self._local(start)
+        if local is None:
+            return None
+        day, within = local
+        remaining = duration // _US
+        for p_begin, p_end in self.periods[day]:
+            if p_end <= within:
+                continue
+            opens = max(p_begin, within)
+            if remaining <= p_end - opens:
+                return self._instant(day, opens + remaining)
+            remaining -= p_end - opens
+        # The first later day whose cumulative open time reaches what remains.
+        target = self.prefix[day + 1] + remaining
+        after = bisect_left(self.prefix, target, lo=day + 2)
+        if after >= len(self.prefix):
+            return None
+        day = after - 1
+        remaining = target - self.prefix[day]
+        for p_begin, p_end in self.periods[day]:
+            if remaining <= p_end - p_begin:
+                return self._instant(day, p_begin + remaining)
+            remaining -= p_end - p_begin
+        raise AssertionError("unreachable: the prefix sums put the end inside this day")
+
+
+def _table_for(calendar: CalendarRules, around: datetime) -> _DayTable | None:
+    """The calendar's day table, built on first use around ``around``; None for zones with clock changes."""
+    if calendar._table:
+        return calendar._table[0]
+    year = around.astimezone(calendar.timezone).year
+    if not 1 + _TABLE_YEARS < year < 9998 - _TABLE_YEARS:
+        return None
+    offset = _fixed_offset_us(calendar.timezone, year - _TABLE_YEARS, year + _TABLE_YEARS)
+    if offset is None:
+        return None
+    table = _DayTable(calendar, offset, date(year - _TABLE_YEARS, 1, 1), date(year + _TABLE_YEARS, 12, 31))
+    calendar._table.append(table)
+    return table
 
 
 def _weekly_profiles(hours: Iterable[OpeningHours]) -> tuple[_Profile, ...]:

@@ -7,6 +7,7 @@ now and a duration measured over the past two years both see every public holida
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select
@@ -30,11 +31,22 @@ def rules_for(calendar_id: int | None, *, around: datetime) -> CalendarRules | N
         return None
     closures = db.session.scalars(select(ClosureRow).where(
         or_(ClosureRow.calendar_id == calendar.id, ClosureRow.calendar_id.is_(None))))
-    year = around.astimezone(TOKYO).year
-    return CalendarRules(
-        hours=tuple(OpeningHours(h.weekday, h.opens_at, h.closes_at) for h in calendar.hours),
-        timezone=ZoneInfo(calendar.timezone), is_24x7=calendar.is_24x7,
-        public_holidays=japanese_public_holidays(year - 2, year + 2),
-        observes_public_holidays=calendar.observes_public_holidays,
-        closures=tuple(Closure(c.first_day, c.last_day, is_annual=c.is_annual) for c in closures),
+    return _rules(
+        tuple(OpeningHours(h.weekday, h.opens_at, h.closes_at) for h in calendar.hours),
+        calendar.timezone, calendar.is_24x7, calendar.observes_public_holidays,
+        tuple(sorted((Closure(c.first_day, c.last_day, is_annual=c.is_annual) for c in closures),
+                     key=lambda c: (c.first_day, c.last_day, c.is_annual))),
+        around.astimezone(TOKYO).year,
     )
+
+
+@lru_cache(maxsize=128)
+def _rules(hours: tuple[OpeningHours, ...], timezone: str, is_24x7: bool, observes_public_holidays: bool,
+           closures: tuple[Closure, ...], year: int) -> CalendarRules:
+    """One rules object per distinct stored content and year, so its day table is built once per process.
+
+    Keyed on the values themselves: an edited calendar or closure is a different key, never a stale hit.
+    """
+    return CalendarRules(hours=hours, timezone=ZoneInfo(timezone), is_24x7=is_24x7,
+                         public_holidays=japanese_public_holidays(year - 2, year + 2),
+                         observes_public_holidays=observes_public_holidays, closures=closures)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from enum import StrEnum
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, String, Time, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, String, Time, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from helpdesk.core.db import Model, str_enum
@@ -87,6 +87,10 @@ class SlaPolicy(Model):
     created_at: Mapped[datetime]
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     note: Mapped[str] = mapped_column(String(500), default="")
+    #: A running clock warns once it has used this share of its target.
+    warning_percent: Mapped[int] = mapped_column(default=75)
+    #: Ticket statuses that pause the clocks (waiting on the requester).
+    pause_statuses: Mapped[list[str]] = mapped_column(JSON, default=lambda: ["pending"])
 
     targets: Mapped[list[SlaTarget]] = relationship(
         back_populates="policy", cascade="all, delete-orphan"
@@ -125,13 +129,26 @@ class PartyTarget(Model):
     __table_args__ = (UniqueConstraint("party_id", "priority", "metric"),)
 
 
+#: The condition of the partial indexes over running clocks.
+RUNNING_PREDICATE = "stopped_at IS NULL AND paused_at IS NULL"
+
+
 class SlaClock(Model):
-    """One running measurement with a stored ``due_at`` the sweeps can index."""
+    """One measurement with a stored ``due_at`` the sweeps can index.
+
+    A ticket has a first-response clock and a resolution (or, for faults and security
+    incidents, restoration) clock; each responsibility segment of a party with a "resolve
+    while holding" target has a hold clock. ``due_at`` and ``warn_at`` always reflect the
+    pauses so far; while paused they are the values from before the pause.
+    """
 
     __tablename__ = "sla_clocks"
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
     metric: Mapped[Metric] = mapped_column(str_enum(Metric))
+    #: The classification the target was taken for; a change recomputes the clock.
+    ticket_type: Mapped[TicketType] = mapped_column(str_enum(TicketType))
+    priority: Mapped[Priority] = mapped_column(str_enum(Priority, length=4))
     #: Per-party clocks name the party and the segment or handoff they measure.
     party_id: Mapped[int | None] = mapped_column(ForeignKey("parties.id"))
     segment_id: Mapped[int | None] = mapped_column(ForeignKey("responsibility_segments.id"))
@@ -149,10 +166,37 @@ class SlaClock(Model):
     warned_at: Mapped[datetime | None]
     breached_at: Mapped[datetime | None]
 
-    __table_args__ = (
-        Index("ix_sla_clocks_running_due", "stopped_at", "paused_at", "due_at"),
-        Index("ix_sla_clocks_running_warn", "stopped_at", "paused_at", "warn_at"),
+    pauses: Mapped[list[SlaClockPause]] = relationship(
+        back_populates="clock", cascade="all, delete-orphan", order_by="SlaClockPause.started_at"
     )
+
+    __table_args__ = (
+        # The sweeps read only running clocks, a few thousand among millions of stopped ones.
+        Index("ix_sla_clocks_running_due", "due_at",
+              postgresql_where=text(RUNNING_PREDICATE), sqlite_where=text(RUNNING_PREDICATE)),
+        Index("ix_sla_clocks_running_warn", "warn_at",
+              postgresql_where=text(RUNNING_PREDICATE), sqlite_where=text(RUNNING_PREDICATE)),
+        Index("ix_sla_clocks_segment", "segment_id"),
+    )
+
+    @property
+    def is_running(self) -> bool:
+        """Neither stopped nor paused."""
+        return self.stopped_at is None and self.paused_at is None
+
+
+class SlaClockPause(Model):
+    """An interval a clock did not run: waiting on the requester, or resolved until reopened."""
+
+    __tablename__ = "sla_clock_pauses"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clock_id: Mapped[int] = mapped_column(ForeignKey("sla_clocks.id", ondelete="CASCADE"), index=True)
+    started_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+    #: Why: ``status:pending`` or ``resolved``.
+    reason: Mapped[str] = mapped_column(String(40), default="")
+
+    clock: Mapped[SlaClock] = relationship(back_populates="pauses")
 
 
 class SlaEvent(Model):
@@ -162,6 +206,8 @@ class SlaEvent(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     clock_id: Mapped[int] = mapped_column(ForeignKey("sla_clocks.id", ondelete="CASCADE"))
     kind: Mapped[SlaEventKind] = mapped_column(str_enum(SlaEventKind))
+    #: When the threshold was crossed (``warn_at`` or ``due_at``), not when a sweep noticed it.
     occurred_at: Mapped[datetime]
+    recorded_at: Mapped[datetime]
 
     __table_args__ = (UniqueConstraint("clock_id", "kind"),)

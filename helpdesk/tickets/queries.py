@@ -145,7 +145,9 @@ TIMELINE_ACTIONS = ("ticket.opened", "ticket.assigned", "ticket.status_changed",
                     # written by the handoff domain against the ticket
                     "handoff.escalation_requested", "handoff.handback_requested", "handoff.accepted",
                     "handoff.rejected", "handoff.withdrawn", "handoff.expired",
-                    "handoff.acknowledgement_overdue")
+                    "handoff.acknowledgement_overdue", "ticket.restored",
+                    # written by the SLA domain
+                    "sla.warning", "sla.breach", "sla.recomputed")
 
 
 def timeline(ticket_id: int, *, include_internal: bool) -> list[TimelineEntry]:

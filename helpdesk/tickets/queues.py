@@ -1,6 +1,6 @@
 """Queue views defined as data: each is a name, a label and a condition on open tickets.
 
-Later issues add views (for example "breaching soon") by adding a ``QueueView`` here;
+Higher domains add views (the SLA domain's "breaching soon") with :func:`add_view`;
 the console renders whatever this table holds. Paging fetches one row more than a
 page instead of counting, and counts are capped, so a queue stays fast at a million
 tickets.
@@ -47,34 +47,43 @@ def _held_by_condition(party_condition: ColumnElement[bool]) -> ColumnElement[bo
 
 @dataclass(frozen=True)
 class QueueView:
-    """A named slice of the open tickets."""
+    """A named slice of the open tickets; the condition may depend on who looks and when."""
 
     key: str
     label: object
-    condition: Callable[[Actor], ColumnElement[bool]]
+    condition: Callable[[Actor, datetime], ColumnElement[bool]]
 
 
+#: Views by key, in tab order. Higher domains add theirs (the SLA domain's "breaching soon").
 QUEUE_VIEWS: dict[str, QueueView] = {
     view.key: view
     for view in (
-        QueueView("open", _l("未完了すべて"), lambda actor: true()),
-        QueueView("unassigned", _l("未割当"), lambda actor: Ticket.assignee_id.is_(None)),
-        QueueView("mine", _l("自分の担当"), lambda actor: Ticket.assignee_id == actor.user_id),
+        QueueView("open", _l("未完了すべて"), lambda actor, now: true()),
+        QueueView("unassigned", _l("未割当"), lambda actor, now: Ticket.assignee_id.is_(None)),
+        QueueView("mine", _l("自分の担当"), lambda actor, now: Ticket.assignee_id == actor.user_id),
         QueueView("team", _l("自チームが責任"),
-                  lambda actor: _held_by_condition(Party.id.in_(actor.party_ids or {-1}))),
+                  lambda actor, now: _held_by_condition(Party.id.in_(actor.party_ids or {-1}))),
         QueueView("pending", _l("依頼者の回答待ち"),
-                  lambda actor: Ticket.status == TicketStatus.PENDING),
+                  lambda actor, now: Ticket.status == TicketStatus.PENDING),
         QueueView("elsewhere", _l("他の事業者が責任"),
-                  lambda actor: _held_by_condition(Party.kind != PartyKind.HELPDESK)),
+                  lambda actor, now: _held_by_condition(Party.kind != PartyKind.HELPDESK)),
     )
 }
 
+#: Orders by key; higher domains may add theirs (the SLA domain's "due").
 SORTS: dict[str, tuple[ColumnElement[Any], ...]] = {
     "priority": (Ticket.priority.asc(), Ticket.created_at.asc(), Ticket.id.asc()),
     "oldest": (Ticket.created_at.asc(), Ticket.id.asc()),
     "newest": (Ticket.created_at.desc(), Ticket.id.desc()),
     "updated": (Ticket.updated_at.desc(), Ticket.id.desc()),
 }
+
+
+def add_view(view: QueueView, *, sort: tuple[str, tuple[ColumnElement[Any], ...]] | None = None) -> None:
+    """Register a view (and optionally a sort) from a higher domain; registering again replaces it."""
+    QUEUE_VIEWS[view.key] = view
+    if sort is not None:
+        SORTS[sort[0]] = sort[1]
 
 
 @dataclass
@@ -124,8 +133,8 @@ class QueuePage:
     filters: QueueFilters = field(default_factory=QueueFilters)
 
 
-def _base(actor: Actor, view: QueueView, filters: QueueFilters) -> Select[Ticket]:
-    stmt = select(Ticket).where(Ticket.status.in_(OPEN_STATUSES), view.condition(actor),
+def _base(actor: Actor, view: QueueView, filters: QueueFilters, now: datetime) -> Select[Ticket]:
+    stmt = select(Ticket).where(Ticket.status.in_(OPEN_STATUSES), view.condition(actor, now),
                                 and_(true(), *filters.conditions()))
     if not actor.is_security_cleared:
         stmt = stmt.where(Ticket.is_confidential.is_(False))
@@ -133,13 +142,13 @@ def _base(actor: Actor, view: QueueView, filters: QueueFilters) -> Select[Ticket
 
 
 def list_queue(
-    actor: Actor, view_key: str, filters: QueueFilters, *, page: int = 1, per_page: int = 50
+    actor: Actor, view_key: str, filters: QueueFilters, *, now: datetime, page: int = 1, per_page: int = 50
 ) -> QueuePage:
-    """One page of a queue view, sorted as asked (unknown views and sorts fall back)."""
+    """One page of a queue view at ``now``, sorted as asked (unknown views and sorts fall back)."""
     view = QUEUE_VIEWS.get(view_key, QUEUE_VIEWS["open"])
     order = SORTS.get(filters.sort, SORTS["priority"])
     page = max(1, page)
-    stmt = _base(actor, view, filters)
+    stmt = _base(actor, view, filters, now)
     rows = list(db.session.scalars(
         stmt.order_by(*order).offset((page - 1) * per_page).limit(per_page + 1)
         .options(joinedload(Ticket.requester), joinedload(Ticket.assignee), joinedload(Ticket.service))
@@ -152,11 +161,12 @@ def list_queue(
                      filters=filters)
 
 
-def count_views(actor: Actor) -> dict[str, int]:
-    """Capped counts of every view, for the tabs; one statement for all of them."""
+def count_views(actor: Actor, *, now: datetime) -> dict[str, int]:
+    """Capped counts of every view at ``now``, for the tabs; one statement for all of them."""
     counts = [
         select(func.count()).select_from(
-            _base(actor, view, QueueFilters()).with_only_columns(Ticket.id).limit(COUNT_CAP + 1).subquery()
+            _base(actor, view, QueueFilters(), now).with_only_columns(Ticket.id).limit(COUNT_CAP + 1)
+            .subquery()
         ).scalar_subquery().label(key)
         for key, view in QUEUE_VIEWS.items()
     ]

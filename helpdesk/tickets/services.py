@@ -236,6 +236,7 @@ def _open_ticket(
                      data={"type": ticket.type.value, "channel": ticket.channel.value,
                            "priority": ticket.priority.value})
         outbox.emit(TASK_TICKET_OPENED, {"ticket_id": ticket.id}, now=now)
+        _changed(ticket, actor, now)
         if ticket.type is TicketType.SECURITY:
             for hook in ON_SECURITY_INCIDENT:
                 hook(ticket, actor, now)
@@ -321,7 +322,9 @@ def _add_message(
         )
         session.add(message)
         ticket.search_text = "\n".join((ticket.search_text, normalise(message.body)))
-        if kind is MessageKind.PUBLIC_REPLY and not is_requester and ticket.first_responded_at is None:
+        # A public answer, or a call logged by the desk (they spoke to the requester), is the first response.
+        if kind in (MessageKind.PUBLIC_REPLY, MessageKind.PHONE_CALL) and not is_requester \
+                and ticket.first_responded_at is None:
             ticket.first_responded_at = now
         if is_requester and ticket.status is TicketStatus.PENDING:
             ticket.status = TicketStatus.OPEN
@@ -336,6 +339,7 @@ def _add_message(
                      data={"attachments": [f.filename for f in files]} if files else None)
         if kind is MessageKind.PUBLIC_REPLY:
             outbox.emit(TASK_PUBLIC_REPLY, {"message_id": message.id}, now=now)
+        _changed(ticket, actor, now)
     return message
 
 
@@ -396,6 +400,16 @@ def break_glass(ticket_id: int, reason: str, *, actor: Actor, now: datetime) -> 
 #: (the handoff domain proposes the handoff to the security team at once).
 ON_SECURITY_INCIDENT: list[Callable[[Ticket, Actor, datetime], object]] = []
 
+#: Run inside the unit of work after every change of a ticket's status, classification, first
+#: response or restoration (the SLA domain keeps its clocks in step here).
+ON_CHANGE: list[Callable[[Ticket, Actor, datetime], object]] = []
+
+
+def _changed(ticket: Ticket, actor: Actor, now: datetime) -> None:
+    for hook in ON_CHANGE:
+        hook(ticket, actor, now)
+
+
 #: Run inside the unit of work when a ticket closes. Higher domains register here (the
 #: handoff domain withdraws an unanswered handoff) so that tickets never imports them.
 ON_CLOSE: list[Callable[[Ticket, Actor, datetime], object]] = []
@@ -438,6 +452,9 @@ def change_status(
         elif target is TicketStatus.OPEN and current in (TicketStatus.RESOLVED, TicketStatus.CLOSED):
             ticket.reopened_count += 1
             ticket.resolved_at = None
+            # Reopened as not fixed: the service was not restored after all (the audit trail keeps
+            # when it was said to be).
+            ticket.restored_at = None
             if current is TicketStatus.CLOSED:
                 ticket.closed_at = None
                 responsibility.open_segment(ticket.id, helpdesk_party().id, now=now,
@@ -445,6 +462,7 @@ def change_status(
         audit.record(actor, "ticket.status_changed", subject_type="ticket",
                      subject_id=ticket.number, ticket_id=ticket.id, now=now,
                      data={"from": current.value, "to": target.value, "reason": reason[:500]})
+        _changed(ticket, actor, now)
     return ticket
 
 
@@ -490,11 +508,40 @@ def resolve(
             raise InvalidTransition(_l("この状態には変更できません。"))
         ticket.resolution_code = code
         ticket.resolution_summary = summary
-        if ticket.type is TicketType.FAULT and ticket.restored_at is None:
+        if ticket.type in (TicketType.FAULT, TicketType.SECURITY) and ticket.restored_at is None:
             ticket.restored_at = now
         change_status(ticket.id, TicketStatus.RESOLVED, actor=actor, now=now,
                       reason=f"{code.value}: {summary[:200]}")
         outbox.emit(TASK_TICKET_RESOLVED, {"ticket_id": ticket.id}, now=now)
+    return ticket
+
+
+def record_restoration(ticket_id: int, restored_at: datetime, *, actor: Actor, now: datetime) -> Ticket:
+    """Record when a fault's service came back, apart from its resolution and closure; audited.
+
+    The restoration clock stops at ``restored_at``; recording again corrects the time.
+
+    :raises PermissionDenied: the actor may not work the ticket.
+    :raises InvalidTransition: not an open fault or security incident.
+    :raises ValidationFailed: a time in the future or before the ticket was opened.
+    """
+    with unit_of_work():
+        ticket = _get_for_update(ticket_id)
+        policy.require_work_ticket(actor, ticket)
+        if not ticket.is_open or ticket.type not in (TicketType.FAULT, TicketType.SECURITY):
+            raise InvalidTransition(_l("未完了の障害・セキュリティ事案だけに復旧を記録できます。"))
+        if restored_at.tzinfo is None or restored_at > now + timedelta(minutes=1) \
+                or restored_at < ticket.created_at:
+            raise ValidationFailed(_l("復旧時刻を確認してください。"),
+                                   fields={"restored_at": _l("受付から現在までの時刻を入力してください。")})
+        previous = ticket.restored_at
+        ticket.restored_at = restored_at
+        ticket.updated_at = now
+        audit.record(actor, "ticket.restored", subject_type="ticket", subject_id=ticket.number,
+                     ticket_id=ticket.id, now=now,
+                     data={"restored_at": restored_at.isoformat(),
+                           "previous": previous.isoformat() if previous else None})
+        _changed(ticket, actor, now)
     return ticket
 
 
@@ -631,6 +678,7 @@ def update_fields(ticket_id: int, changes: FieldChanges, *, actor: Actor, now: d
         ticket.updated_at = now
         audit.record(actor, "ticket.fields_changed", subject_type="ticket", subject_id=ticket.number,
                      ticket_id=ticket.id, now=now, data={"changes": diff})
+        _changed(ticket, actor, now)
         if "type" in diff and ticket.type is TicketType.SECURITY:
             for hook in ON_SECURITY_INCIDENT:
                 hook(ticket, actor, now)

@@ -10,7 +10,7 @@ from helpdesk.web.account.views import bp as account_bp
 from helpdesk.web.admin.views import bp as admin_bp
 from helpdesk.web.api import handoffs as _api_handoffs  # noqa: F401 - registers its routes on bp
 from helpdesk.web.api.views import bp as api_bp
-from helpdesk.web.common import auth, errors, headers, i18n, labels, markup
+from helpdesk.web.common import auth, durations, errors, headers, i18n, labels, markup
 from helpdesk.web.common.health import bp as health_bp
 from helpdesk.web.console.views import bp as console_bp
 from helpdesk.web.portal.views import bp as portal_bp
@@ -25,6 +25,7 @@ def register_web(app: Flask, babel: Babel) -> None:
     errors.init_app(app)
     markup.init_app(app)
     labels.init_app(app)
+    durations.init_app(app)
     csrf.exempt(api_bp)
     for blueprint in (health_bp, account_bp, portal_bp, console_bp, vendor_bp, admin_bp, api_bp):
         app.register_blueprint(blueprint)

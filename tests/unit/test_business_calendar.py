@@ -382,3 +382,49 @@ def test_a_calendar_open_all_day_every_day_is_wall_clock_arithmetic_even_across_
         hours=tuple(OpeningHours(day, time(0), time(0)) for day in range(7)), timezone=zone
     )
     assert between(whole_days, a, b) == b - a
+
+
+# --- The fast path (fixed-offset zones: day totals and prefix sums) against the day-by-day walk ----
+
+FIXED_ZONES = [JST, ZoneInfo("UTC")]
+
+
+def _walk_between(calendar: CalendarRules, start: datetime, end: datetime) -> timedelta:
+    return sum((b - a for a, b in open_intervals(calendar, start, end)), timedelta())
+
+
+def _walk_add(calendar: CalendarRules, start: datetime, duration: timedelta) -> datetime:
+    remaining, cursor = duration, start
+    while True:
+        for opens, closes in open_intervals(calendar, cursor, cursor + timedelta(days=60)):
+            if remaining <= closes - opens:
+                return opens + remaining
+            remaining -= closes - opens
+        cursor += timedelta(days=60)
+
+
+@PROPERTY
+@given(calendars(FIXED_ZONES), instants, instants)
+def test_the_fast_business_time_equals_the_day_by_day_walk(
+    calendar: CalendarRules, a: datetime, b: datetime
+) -> None:
+    start, end = sorted((a, b))
+    assert between(calendar, start, end) == _walk_between(calendar, start, end)
+
+
+@PROPERTY
+@given(calendars(FIXED_ZONES), instants, durations)
+def test_the_fast_addition_equals_the_day_by_day_walk(
+    calendar: CalendarRules, start: datetime, duration: timedelta
+) -> None:
+    assume(any(p for p in calendar._profiles))
+    assume(duration > timedelta(0))
+    assert add(calendar, start, duration) == _walk_add(calendar, start, duration)
+
+
+def test_a_zone_with_summer_time_takes_the_day_by_day_walk() -> None:
+    from helpdesk.sla.calendar import _table_for
+
+    berlin = CalendarRules(hours=OFFICE.hours, timezone=ZoneInfo("Europe/Berlin"))
+    assert _table_for(berlin, jst(2026, 3, 1)) is None
+    assert _table_for(OFFICE, jst(2026, 3, 1)) is not None

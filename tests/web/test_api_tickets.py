@@ -12,12 +12,16 @@ from openapi_spec_validator import validate
 
 from helpdesk.accounts import services as accounts
 from helpdesk.accounts.models import Role, User
-from helpdesk.core.db import db
+from helpdesk.core.actor import SYSTEM
+from helpdesk.core.db import db, unit_of_work
 from helpdesk.core.idempotency import IdempotencyRecord
+from helpdesk.handoff import services as handoffs
+from helpdesk.sla import services as sla
+from helpdesk.sla.models import Metric, PartyTarget
 from helpdesk.tickets import policy
 from helpdesk.tickets import services as tickets
 from helpdesk.tickets.models import Attachment, Ticket
-from helpdesk.tickets.states import MessageKind, TicketStatus, TicketType
+from helpdesk.tickets.states import Impact, MessageKind, Priority, TicketStatus, TicketType, Urgency
 from tests.conftest import T0, MakeTicket, MakeUser, actor_of
 from tests.files import EXE, ooxml
 
@@ -366,3 +370,37 @@ def test_text_filter_widens_its_window_without_losing_or_reordering_matches(
     rest = api.call("GET", f"/tickets?q=障害&limit=2&cursor={first['next_cursor']}").get_json()
 
     assert [t["number"] for t in first["items"] + rest["items"]] == expected
+
+
+def test_the_desk_reads_every_clock_a_party_its_own_and_the_requester_none(
+    api_for: Any, make_user: MakeUser, make_ticket: MakeTicket, base_data: dict[str, Any]
+) -> None:
+    sla.install_defaults(actor=SYSTEM, now=T0)
+    parties = base_data["parties"]
+    with unit_of_work() as session:
+        session.add_all([PartyTarget(party_id=parties[code].id, priority=Priority.P1, metric=Metric.HOLD,
+                                     minutes=30) for code in ("helpdesk", "operations")])
+    requester, agent, vendor = make_user(), make_user(Role.AGENT), make_user(Role.VENDOR)
+    ticket = make_ticket(requester=requester, type=TicketType.FAULT, impact=Impact.MINISTRY,
+                         urgency=Urgency.HIGH)
+    handoff = handoffs.request_handoff(ticket.id, handoffs.HandoffRequest(
+        to_party_id=parties["operations"].id, idempotency_key="api-sla", symptom="全館でメール停止"),
+        actor=actor_of(agent), now=T0)
+    handoffs.accept_handoff(handoff.id, actor=actor_of(vendor), now=T0)
+
+    def clocks(user: User, path: str = f"/tickets/{ticket.number}") -> list[tuple[str, str | None]]:
+        body = api_for(user).call("GET", path).get_json()
+        found = body["sla"] if "sla" in body else body["ticket"]["sla"]
+        return sorted((c["metric"], c["party"]) for c in found)
+
+    assert clocks(agent) == [("first_response", None), ("hold", "helpdesk"), ("hold", "operations"),
+                             ("restoration", None)]
+    # The operations vendor reads the ticket through its handoff: its own clock and the ticket's.
+    assert clocks(vendor, f"/handoffs/{handoff.id}") == [("first_response", None), ("hold", "operations"),
+                                                          ("restoration", None)]
+    assert clocks(requester) == []
+    restoration = next(c for c in api_for(agent).call("GET", f"/tickets/{ticket.number}").get_json()["sla"]
+                       if c["metric"] == "restoration")
+    assert restoration["target_minutes"] == 60
+    assert restoration["state"] == "breached"  # opened at T0, a day before this test runs
+    assert restoration["remaining_seconds"] < 0

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -49,21 +50,20 @@ def worker_app(db: Any, database_url: str, redis_server: RedisServer, tmp_path: 
     celery_app.close()
 
 
-@pytest.fixture
-def worker(
-    worker_app: Flask, database_url: str, redis_server: RedisServer, tmp_path: Path,
-    worker_env: dict[str, str],
-) -> Iterator[subprocess.Popen[bytes]]:
-    """A real ``celery worker`` process on the same database and broker."""
+@contextmanager
+def running_worker(database_url: str, redis_server: RedisServer, tmp_path: Path, env_extra: dict[str, str],
+                   *, name: str = "worker") -> Iterator[subprocess.Popen[bytes]]:
+    """A real ``celery worker`` process on the same database and broker, until the block ends."""
     env = {
         **os.environ,
         "HELPDESK_ENV": "testing",
         "HELPDESK_DATABASE_URL": database_url,
         "HELPDESK_BROKER_URL": redis_server.url,
         "HELPDESK_INSTANCE_PATH": str(tmp_path),
-        **worker_env,
+        **env_extra,
     }
-    log = (tmp_path / "worker.log").open("wb")
+    log_path = tmp_path / f"{name}.log"
+    log = log_path.open("wb")
     process = subprocess.Popen(
         [
             sys.executable,
@@ -77,7 +77,7 @@ def worker(
             "--without-mingle",
             "--loglevel=INFO",
             "-n",
-            f"test-{uuid.uuid4().hex[:6]}@%h",
+            f"{name}-{uuid.uuid4().hex[:6]}@%h",
         ],
         cwd=ROOT,
         env=env,
@@ -85,7 +85,9 @@ def worker(
         stderr=subprocess.STDOUT,
     )
     try:
-        wait_for(lambda: count_rows(WorkerHeartbeat) > 0, timeout=WAIT, message="the worker to start")
+        # "ready." once it consumes; the heartbeat proves beat-free database access (one row per host).
+        wait_for(lambda: b" ready." in log_path.read_bytes() and count_rows(WorkerHeartbeat) > 0,
+                 timeout=WAIT, message=f"{name} to start")
         yield process
     finally:
         process.terminate()
@@ -95,7 +97,17 @@ def worker(
             process.kill()
         log.close()
         if process.returncode not in (0, -15):
-            sys.stderr.write((tmp_path / "worker.log").read_text())
+            sys.stderr.write(log_path.read_text())
+
+
+@pytest.fixture
+def worker(
+    worker_app: Flask, database_url: str, redis_server: RedisServer, tmp_path: Path,
+    worker_env: dict[str, str],
+) -> Iterator[subprocess.Popen[bytes]]:
+    """A real ``celery worker`` process on the same database and broker."""
+    with running_worker(database_url, redis_server, tmp_path, worker_env) as process:
+        yield process
 
 
 def count_rows(model: type[Any], *where: Any) -> int:

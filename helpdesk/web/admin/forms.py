@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, IntegerField, SelectField, StringField, URLField
+from wtforms import BooleanField, DateField, EmailField, IntegerField, SelectField, StringField, URLField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 
@@ -16,13 +16,13 @@ class WebhookForm(FlaskForm):  # type: ignore[misc]
     rotate = BooleanField(_l("署名用シークレットを再発行する"))
 
 
-def _ack(label: str) -> IntegerField:
+def _target_minutes(label: str) -> IntegerField:
     return IntegerField(label, validators=[Optional(), NumberRange(min=1, max=7 * 24 * 60,
                                                                    message=_l("1〜10080分で指定してください。"))])
 
 
 class PartyForm(FlaskForm):  # type: ignore[misc]
-    """A party's names, contact, calendar, state and acknowledgement targets (minutes)."""
+    """A party's names, contact, calendar, state, and acknowledgement and hold targets (minutes)."""
 
     name_ja = StringField(_l("名称"), validators=[DataRequired(message=_l("名称を入力してください。")),
                                                  Length(max=200)])
@@ -30,7 +30,22 @@ class PartyForm(FlaskForm):  # type: ignore[misc]
     contact_email = EmailField(_l("連絡先メール"), validators=[Optional(), Length(max=254)])
     calendar = SelectField(_l("営業カレンダー"), choices=[], validate_choice=True, default="")
     is_active = BooleanField(_l("有効"))
-    ack_p1 = _ack(_l("受領目標 P1（分）"))
-    ack_p2 = _ack(_l("受領目標 P2（分）"))
-    ack_p3 = _ack(_l("受領目標 P3（分）"))
-    ack_p4 = _ack(_l("受領目標 P4（分）"))
+    ack_p1 = _target_minutes(_l("受領目標 P1（分）"))
+    ack_p2 = _target_minutes(_l("受領目標 P2（分）"))
+    ack_p3 = _target_minutes(_l("受領目標 P3（分）"))
+    ack_p4 = _target_minutes(_l("受領目標 P4（分）"))
+    hold_p1 = _target_minutes(_l("保有中の解決目標 P1（分）"))
+    hold_p2 = _target_minutes(_l("保有中の解決目標 P2（分）"))
+    hold_p3 = _target_minutes(_l("保有中の解決目標 P3（分）"))
+    hold_p4 = _target_minutes(_l("保有中の解決目標 P4（分）"))
+
+
+class ClosureForm(FlaskForm):  # type: ignore[misc]
+    """Days a calendar (or every calendar) is closed besides public holidays."""
+
+    calendar = SelectField(_l("カレンダー"), choices=[], validate_choice=True, default="")
+    first_day = DateField(_l("開始日"), validators=[DataRequired(message=_l("開始日を入力してください。"))])
+    last_day = DateField(_l("終了日"), validators=[DataRequired(message=_l("終了日を入力してください。"))])
+    reason = StringField(_l("理由"), validators=[DataRequired(message=_l("理由を入力してください。")),
+                                                Length(max=200)])
+    is_annual = BooleanField(_l("毎年繰り返す（年末年始など）"))

@@ -1,4 +1,4 @@
-"""Ministry administration: accounts, parties, the demarcation matrix, webhook endpoints."""
+"""Ministry administration: accounts, parties, SLA targets, the demarcation matrix, webhook endpoints."""
 
 from __future__ import annotations
 
@@ -13,8 +13,12 @@ from helpdesk.core.errors import ValidationFailed
 from helpdesk.core.time import utcnow
 from helpdesk.handoff import demarcation as demarcation_rules
 from helpdesk.handoff import parties as party_rules
-from helpdesk.tickets.states import Priority
-from helpdesk.web.admin.forms import PartyForm, WebhookForm
+from helpdesk.sla import calendar_settings
+from helpdesk.sla import queries as sla_queries
+from helpdesk.sla import services as sla
+from helpdesk.sla.models import Metric, SlaPolicy
+from helpdesk.tickets.states import OPEN_STATUSES, Priority, TicketStatus, TicketType
+from helpdesk.web.admin.forms import ClosureForm, PartyForm, WebhookForm
 from helpdesk.web.common.auth import current_actor, require
 from helpdesk.web.common.forms import CsrfForm, show_field_errors
 from helpdesk.webhooks import queries as webhook_queries
@@ -193,6 +197,8 @@ def update_party(party_id: int) -> ResponseReturnValue:
         calendar_id=int(form.calendar.data) if form.calendar.data else None,
         is_active=bool(form.is_active.data),
         ack_minutes={priority: getattr(form, f"ack_{priority.value.lower()}").data for priority in Priority},
+        hold_minutes={priority: getattr(form, f"hold_{priority.value.lower()}").data
+                      for priority in Priority},
     )
     try:
         party_rules.update_party(party_id, settings, actor=current_actor(), now=utcnow())
@@ -242,7 +248,148 @@ def _parties_page(*, forms: dict[int, PartyForm] | None = None, status: int = 20
             contact_email=party.contact_email or "", calendar=str(party.calendar_id or ""),
             is_active=party.is_active,
             **{f"ack_{p.value.lower()}": overview.ack_minutes.get(p) for p in Priority},
+            **{f"hold_{p.value.lower()}": overview.hold_minutes.get(p) for p in Priority},
         )
         form.calendar.choices = _calendar_choices()
         rows.append((overview, form))
     return render_template("admin/parties.html", rows=rows, form=CsrfForm()), status
+
+
+@bp.route("/sla", methods=["GET", "POST"])
+@require(can_administer)
+def sla_policy() -> ResponseReturnValue:
+    """The SLA targets per type and priority; saving publishes a new version for new clocks.
+
+    Running clocks keep the version they started with, so a change never moves a deadline
+    someone is already working to.
+    """
+    if request.method == "GET":
+        return _sla_page(_policy_values(sla_queries.find_current_policy()), {})
+    CsrfForm().validate_or_400()
+    values = {key: request.form.get(key, "").strip() for key in request.form if key != "csrf_token"}
+    draft, errors = _policy_draft(values)
+    if not errors:
+        try:
+            published = sla.publish_policy(draft, actor=current_actor(), now=utcnow())
+        except ValidationFailed as exc:
+            errors = {k: str(v) for k, v in exc.fields.items()}
+        else:
+            flash(_("SLA目標の第%(n)d版を公開しました。これから始まる計測に適用されます。",
+                    n=published.version), "success")
+            return redirect(url_for("admin.sla_policy"))
+    return _sla_page(values, errors, status=422)
+
+
+def _target_rows() -> list[tuple[TicketType, Priority, tuple[Metric, Metric]]]:
+    return [(t, p, (Metric.FIRST_RESPONSE, sla.fix_metric(t))) for t in TicketType for p in Priority]
+
+
+def _policy_values(policy: SlaPolicy | None) -> dict[str, str]:
+    """The form's values from a stored policy (an empty form without one)."""
+    values: dict[str, str] = {"warning_percent": "75", "pause-pending": "1"}
+    if policy is None:
+        return values
+    for target in policy.targets:
+        key = f"{target.ticket_type.value}-{target.priority.value}-{target.metric.value}"
+        values[f"{key}-minutes"], values[f"{key}-calendar"] = str(target.minutes), str(target.calendar_id)
+    values["warning_percent"] = str(policy.warning_percent)
+    values.pop("pause-pending")
+    for status in policy.pause_statuses:
+        values[f"pause-{status}"] = "1"
+    return values
+
+
+def _policy_draft(values: dict[str, str]) -> tuple[sla.PolicyDraft, dict[str, str]]:
+    errors: dict[str, str] = {}
+    targets: list[sla.TargetDraft] = []
+    for ticket_type, priority, metrics in _target_rows():
+        for metric in metrics:
+            key = f"{ticket_type.value}-{priority.value}-{metric.value}"
+            minutes, calendar = values.get(f"{key}-minutes", ""), values.get(f"{key}-calendar", "")
+            if not minutes.isdigit() or not calendar.isdigit():
+                errors[key] = _("分数（整数）とカレンダーを指定してください。")
+                continue
+            targets.append(sla.TargetDraft(ticket_type, priority, metric, int(minutes), int(calendar)))
+    percent = values.get("warning_percent", "")
+    if not percent.isdigit():
+        errors["warning_percent"] = _("1〜99の数で入力してください。")
+    pauses = [status for status in OPEN_STATUSES if values.get(f"pause-{status.value}") == "1"]
+    return sla.PolicyDraft(targets=targets, warning_percent=int(percent) if percent.isdigit() else 0,
+                           pause_statuses=pauses, note=values.get("note", "")), errors
+
+
+def _sla_page(values: dict[str, str], errors: dict[str, str], *, status: int = 200) -> ResponseReturnValue:
+    return render_template(
+        "admin/sla.html", values=values, errors=errors, rows=_target_rows(),
+        calendars=sla_queries.list_calendars(), policies=sla_queries.list_policies(),
+        pause_choices=[TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.PENDING],
+        form=CsrfForm(),
+    ), status
+
+
+@bp.get("/calendars")
+@require(can_administer)
+def calendars() -> ResponseReturnValue:
+    """Business calendars: weekly opening hours, and the closures (year-end, ad hoc) that stop the clocks."""
+    return _calendars_page()
+
+
+@bp.post("/calendars/<int:calendar_id>/hours")
+@require(can_administer)
+def set_calendar_hours(calendar_id: int) -> ResponseReturnValue:
+    """Replace a calendar's weekly hours; its running clocks are recomputed in the background."""
+    CsrfForm().validate_or_400()
+    texts = {day: request.form.get(f"hours-{day}", "") for day in calendar_settings.WEEKDAYS}
+    try:
+        calendar_settings.set_hours(calendar_id, texts, actor=current_actor(), now=utcnow())
+    except ValidationFailed as exc:
+        return _calendars_page(hours_errors={calendar_id: {k: str(v) for k, v in exc.fields.items()}},
+                               hours_values={calendar_id: texts}, status=422)
+    flash(_("営業時間を保存しました。計測中の期限は順次再計算されます。"), "success")
+    return redirect(url_for("admin.calendars"))
+
+
+@bp.post("/closures")
+@require(can_administer)
+def add_closure() -> ResponseReturnValue:
+    """Close one calendar, or every calendar, on a span of days."""
+    CsrfForm().validate_or_400()
+    form = ClosureForm()
+    form.calendar.choices = _closure_calendar_choices()
+    if not form.validate():
+        return _calendars_page(closure_form=form, status=422)
+    try:
+        calendar_settings.add_closure(
+            int(form.calendar.data) if form.calendar.data else None, form.first_day.data, form.last_day.data,
+            form.reason.data or "", is_annual=bool(form.is_annual.data), actor=current_actor(), now=utcnow())
+    except ValidationFailed as exc:
+        show_field_errors(form, exc)
+        return _calendars_page(closure_form=form, status=422)
+    flash(_("休業日を追加しました。計測中の期限は順次再計算されます。"), "success")
+    return redirect(url_for("admin.calendars"))
+
+
+@bp.post("/closures/<int:closure_id>/delete")
+@require(can_administer)
+def remove_closure(closure_id: int) -> ResponseReturnValue:
+    """Reopen the days of a closure."""
+    CsrfForm().validate_or_400()
+    calendar_settings.remove_closure(closure_id, actor=current_actor(), now=utcnow())
+    flash(_("休業日を削除しました。"), "success")
+    return redirect(url_for("admin.calendars"))
+
+
+def _closure_calendar_choices() -> list[tuple[str, str]]:
+    return [("", _("すべてのカレンダー"))] + [(str(c.id), c.name) for c in sla_queries.list_calendars()]
+
+
+def _calendars_page(*, hours_errors: dict[int, dict[str, str]] | None = None,
+                    hours_values: dict[int, dict[int, str]] | None = None,
+                    closure_form: ClosureForm | None = None, status: int = 200) -> ResponseReturnValue:
+    form = closure_form or ClosureForm(formdata=None)
+    form.calendar.choices = _closure_calendar_choices()
+    return render_template(
+        "admin/calendars.html", overviews=calendar_settings.list_overview(),
+        global_closures=calendar_settings.list_global_closures(), hours_errors=hours_errors or {},
+        hours_values=hours_values or {}, closure_form=form, form=CsrfForm(),
+    ), status

@@ -29,6 +29,7 @@ from helpdesk.web.api.views import (
     api_actor,
     api_key_required,
     bp,
+    clocks_for,
     invalid,
     locale,
     once,
@@ -53,7 +54,8 @@ def _out(handoff: Handoff) -> dict[str, Any]:
     messages, files = handoffs.shares_of(handoff)
     other = handoff.from_party if handoff.to_party.kind is PartyKind.HELPDESK else handoff.to_party
     notes = handoffs.party_notes_for({other.id}, handoff.ticket_id)
-    out = schemas.handoff_out(handoff, messages=messages, files=files, locale=locale(), notes=notes)
+    out = schemas.handoff_out(handoff, messages=messages, files=files, locale=locale(), notes=notes,
+                              sla=clocks_for(api_actor(), handoff.ticket))
     return out.model_dump(mode="json")
 
 

@@ -20,6 +20,7 @@ from helpdesk.accounts.models import Party, User
 from helpdesk.core.errors import ValidationFailed
 from helpdesk.handoff.models import Handoff
 from helpdesk.handoff.queries import Timeline
+from helpdesk.sla.queries import ClockView
 from helpdesk.tickets.models import Attachment, Message, Ticket
 from helpdesk.tickets.services import BODY_MAX, SUBJECT_MAX
 from helpdesk.tickets.states import (
@@ -185,8 +186,25 @@ class TicketSummary(BaseModel):
     url: str
 
 
+class SlaClockOut(BaseModel):
+    """One SLA clock: the ticket's first response and resolution/restoration, or a party's time holding it."""
+
+    metric: str = Field(description=N_(
+        "first_response / resolution / restoration（障害・セキュリティ事案）/ "
+        "hold（事業者の保有中の解決）。"))
+    party: str | None = Field(description=N_("保有中の解決の時計なら、その事業者のコード。"))
+    state: str = Field(description=N_("ok / warning / breached / paused / met / missed。"))
+    target_minutes: int
+    started_at: datetime
+    due_at: datetime
+    stopped_at: datetime | None
+    remaining_seconds: int = Field(description=N_(
+        "期限までの営業時間（秒）。超過後は負。停止した時計は停止時点の値。"))
+    policy_version: int | None
+
+
 class TicketDetail(TicketSummary):
-    """A ticket with its text, its holder, its conversation and its files."""
+    """A ticket with its text, its holder, its conversation, its files and its SLA clocks."""
 
     description: str
     holder: Ref | None = Field(description=N_("いま責任を持つ事業者（完了後は null）。"))
@@ -199,6 +217,9 @@ class TicketDetail(TicketSummary):
     merged_into: str | None
     messages: list[MessageOut]
     attachments: list[AttachmentOut]
+    restored_at: datetime | None = Field(description=N_("障害が復旧した日時（解決・完了とは別に記録）。"))
+    sla: list[SlaClockOut] = Field(description=N_(
+        "SLA の時計。依頼者には返しません。事業者には自社の時計とチケットの時計だけを返します。"))
 
 
 class TicketPage(BaseModel):
@@ -341,11 +362,20 @@ def message_out(message: Message) -> MessageOut:
                       author=_person(message.author), created_at=message.created_at)
 
 
+def sla_clock_out(clock: ClockView, party_codes: Mapping[int, str]) -> SlaClockOut:
+    """One clock as the API shows it."""
+    return SlaClockOut(metric=clock.metric.value, party=party_codes.get(clock.party_id or 0),
+                       state=clock.level.value, target_minutes=clock.target_minutes,
+                       started_at=clock.started_at, due_at=clock.due_at, stopped_at=clock.stopped_at,
+                       remaining_seconds=int(clock.remaining.total_seconds()),
+                       policy_version=clock.policy_version)
+
+
 def ticket_detail(
     ticket: Ticket, *, locale: str, holder: Party | None, merged_into: str | None,
-    messages: Sequence[Message], attachments: Sequence[Attachment],
+    messages: Sequence[Message], attachments: Sequence[Attachment], sla: Sequence[SlaClockOut] = (),
 ) -> TicketDetail:
-    """A ticket with what the caller may read of its conversation and files."""
+    """A ticket with what the caller may read of its conversation, files and clocks."""
     return TicketDetail(
         **_summary_fields(ticket, locale), description=ticket.description,
         holder=_ref(holder, locale), first_responded_at=ticket.first_responded_at,
@@ -354,6 +384,7 @@ def ticket_detail(
         satisfaction_rating=ticket.satisfaction_rating, merged_into=merged_into,
         messages=[message_out(m) for m in messages],
         attachments=[attachment_out(ticket, a) for a in attachments],
+        restored_at=ticket.restored_at, sla=list(sla),
     )
 
 
@@ -415,6 +446,8 @@ class HandoffTicket(BaseModel):
     subject: str
     service: Ref | None
     site: Ref | None
+    sla: list[SlaClockOut] = Field(default_factory=list, description=N_(
+        "チケットの時計（P1 障害の1時間復旧目標など）と、呼び出した事業者自身の保有中の時計。"))
 
 
 class HandoffOut(BaseModel):
@@ -475,7 +508,7 @@ class ResponsibilityOut(BaseModel):
 
 
 def handoff_out(handoff: Handoff, *, messages: Sequence[Message], files: Sequence[Attachment],
-                locale: str, notes: Sequence[Message] = ()) -> HandoffOut:
+                locale: str, notes: Sequence[Message] = (), sla: Sequence[SlaClockOut] = ()) -> HandoffOut:
     """A handoff as its parties see it: summary, decision and what it shared."""
     ticket = handoff.ticket
     from_party, to_party = _ref(handoff.from_party, locale), _ref(handoff.to_party, locale)
@@ -486,7 +519,8 @@ def handoff_out(handoff: Handoff, *, messages: Sequence[Message], files: Sequenc
         id=handoff.id, kind=handoff.kind.value, state=handoff.state.value,
         ticket=HandoffTicket(number=ticket.number, type=ticket.type, priority=ticket.priority,
                              status=ticket.status, subject=ticket.subject,
-                             service=_ref(ticket.service, locale), site=_ref(ticket.site, locale)),
+                             service=_ref(ticket.service, locale), site=_ref(ticket.site, locale),
+                             sla=list(sla)),
         from_party=from_party, to_party=to_party, requested_at=handoff.requested_at,
         ack_due_at=handoff.ack_due_at, ack_overdue_at=handoff.ack_overdue_at, decided_at=handoff.decided_at,
         summary={} if is_handback else {

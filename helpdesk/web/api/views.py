@@ -27,6 +27,7 @@ from helpdesk.core.time import utcnow
 from helpdesk.extensions import limiter
 from helpdesk.handoff import queries as handoffs
 from helpdesk.handoff import services as handoff_services
+from helpdesk.sla import queries as sla
 from helpdesk.tickets import policy
 from helpdesk.tickets import queries as tickets
 from helpdesk.tickets import services as ticket_services
@@ -128,8 +129,19 @@ def _detail(ticket: Ticket) -> dict[str, Any]:
         merged_into=merged_into,
         messages=tickets.list_messages(ticket.id, include_internal=include_internal),
         attachments=tickets.list_attachments(ticket.id, public_only=not include_internal),
+        sla=clocks_for(actor, ticket),
     )
     return detail.model_dump(mode="json")
+
+
+def clocks_for(actor: Actor, ticket: Ticket) -> list[schemas.SlaClockOut]:
+    """The desk reads every clock; another party the ticket's and its own; a requester none."""
+    if ticket.requester_id == actor.user_id and not policy.can_work_ticket(actor, ticket):
+        return []
+    is_desk = actor.role in policy.DESK_ROLES
+    codes = {p.id: p.code for p in accounts_queries.list_active_parties()}
+    return [schemas.sla_clock_out(c, codes) for c in sla.list_clocks(ticket.id, now=utcnow())
+            if is_desk or c.party_id is None or c.party_id in actor.party_ids]
 
 
 # --- documents ------------------------------------------------------------------------------

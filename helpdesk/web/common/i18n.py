@@ -49,11 +49,22 @@ def jst(value: datetime | None, fmt: str = "short") -> str:
     return str(format_datetime(value, "yyyy/MM/dd HH:mm"))
 
 
+def jst_iso(value: str | None) -> str:
+    """An ISO 8601 timestamp kept as text (audit event data) shown like :func:`jst`."""
+    if not value:
+        return ""
+    try:
+        return jst(datetime.fromisoformat(value))
+    except ValueError:
+        return value
+
+
 def init_app(app: Flask, babel: Babel) -> None:
     """Bind Flask-Babel and the template helpers."""
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
 
     app.add_template_filter(jst, "jst")
+    app.add_template_filter(jst_iso, "jst_iso")
 
     @app.context_processor
     def locale_context() -> dict[str, object]:

@@ -80,6 +80,13 @@ class ResolveForm(FlaskForm):  # type: ignore[misc]
     ])
 
 
+class RestorationForm(FlaskForm):  # type: ignore[misc]
+    """When a fault's service came back (Japan time); the restoration clock stops there."""
+
+    restored_at = DateTimeLocalField(_l("復旧日時（日本時間）"), format="%Y-%m-%dT%H:%M", validators=[
+        DataRequired(message=_l("復旧日時を入力してください。"))])
+
+
 class StatusForm(FlaskForm):  # type: ignore[misc]
     """Move to waiting-on-requester, back to open, or reopen."""
 
@@ -115,6 +122,7 @@ class QueueFilterForm(FlaskForm):  # type: ignore[misc]
     sort = SelectField(_l("並び順"), default="priority", choices=[
         SelectChoice("priority", _l("優先度の高い順")), SelectChoice("oldest", _l("古い順")),
         SelectChoice("newest", _l("新しい順")), SelectChoice("updated", _l("更新の新しい順")),
+        SelectChoice("due", _l("SLA期限の近い順")),
     ])
 
 

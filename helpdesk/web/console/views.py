@@ -29,6 +29,7 @@ from helpdesk.core.time import TOKYO, utcnow
 from helpdesk.handoff import queries as handoffs
 from helpdesk.handoff import services as handoff_services
 from helpdesk.handoff.models import HandoffKind, RejectReason
+from helpdesk.sla import queries as sla
 from helpdesk.tickets import calls, canned, policy, presence, queues, relations
 from helpdesk.tickets import queries as tickets
 from helpdesk.tickets import services as ticket_services
@@ -66,6 +67,7 @@ from helpdesk.web.console.forms import (
     PhoneCallForm,
     QueueFilterForm,
     ResolveForm,
+    RestorationForm,
     StatusForm,
 )
 
@@ -92,13 +94,16 @@ def queue() -> ResponseReturnValue:
         assignee_id=int(form.assignee.data) if form.assignee.data else None,
         sort=form.sort.data or "priority",
     )
-    page = queues.list_queue(actor, request.args.get("view", "open"), filters,
+    now = utcnow()
+    page = queues.list_queue(actor, request.args.get("view", "open"), filters, now=now,
                              page=request.args.get("page", 1, type=int))
     return render_template(
         "console/queue.html", page=page, form=form, bulk_form=CsrfForm(),
         saved_views=queues.list_saved_views(actor.user_id or 0),
         staff=tickets.list_desk_staff(),
-        views=queues.QUEUE_VIEWS, counts=queues.count_views(actor),
+        views=queues.QUEUE_VIEWS, counts=queues.count_views(actor, now=now),
+        badges=sla.ticket_badges([t.id for t in page.items], now=now), now=now,
+        countdowns=sla.list_restoration_countdowns(now=now, include_confidential=actor.is_security_cleared),
         holders=tickets.holders([t.id for t in page.items]),
         args={k: v for k, v in request.args.items() if k != "page"},
     )
@@ -380,6 +385,36 @@ def resolve(number: str) -> ResponseReturnValue:
     return redirect(url_for("console.ticket", number=item.number))
 
 
+@bp.post("/tickets/<number>/restored")
+@require(can_use_console)
+def record_restoration(number: str) -> ResponseReturnValue:
+    """Record when the service came back; the restoration clock stops there, the ticket stays open."""
+    item = tickets.get_workable_ticket_for(current_actor(), number)
+    form = RestorationForm()
+    if not form.validate_on_submit():
+        return _workspace(item, restoration_form=form, status=422)
+    try:
+        ticket_services.record_restoration(item.id, form.restored_at.data.replace(tzinfo=TOKYO),
+                                           actor=current_actor(), now=utcnow())
+    except ValidationFailed as exc:
+        show_field_errors(form, exc)
+        return _workspace(item, restoration_form=form, status=422)
+    flash(_("復旧日時を記録しました。"), "success")
+    return redirect(url_for("console.ticket", number=item.number))
+
+
+@bp.get("/sla")
+@require(can_supervise)
+def sla_overview() -> ResponseReturnValue:
+    """Supervisors: running clocks by level, the most pressing tickets, compliance over 30 days."""
+    actor = current_actor()
+    return render_template(
+        "console/sla.html",
+        overview=sla.overview(now=utcnow(), include_confidential=actor.is_security_cleared),
+        party_names=_party_names(),
+    )
+
+
 @bp.get("/tickets/<number>/attachments/<int:attachment_id>")
 @require(can_use_console)
 def attachment(number: str, attachment_id: int) -> ResponseReturnValue:
@@ -607,8 +642,14 @@ def _workspace(item: Ticket, *, status: int = 200, stale: list[Any] | None = Non
     reply_form.seen_up_to.data = seen  # after a 409 the writer has now seen the newer messages
     assign_form = forms.get("assign_form") or AssignForm(assignee=str(item.assignee_id or ""))
     assign_form.assignee.choices = _assignee_choices()
+    now = utcnow()
+    clocks = sla.list_clocks(item.id, now=now)
     return render_template(
         "console/ticket.html", ticket=item,
+        clocks=clocks, countdown=next((c for c in clocks if c.is_restoration_hour), None),
+        party_names=_party_names(),
+        restoration_form=forms.get("restoration_form") or RestorationForm(
+            formdata=None, restored_at=now.astimezone(TOKYO).replace(second=0, microsecond=0, tzinfo=None)),
         timeline=tickets.timeline(item.id, include_internal=True),
         files=tickets.list_attachments(item.id, public_only=False),
         others=tickets.list_other_tickets_of(item.requester_id, exclude_id=item.id),
@@ -648,6 +689,11 @@ def _handoff_context(item: Ticket, forms: Mapping[str, Any], holder: Party | Non
             (holder is not None and holder.id != desk.id)
             or (open_handoff is not None and open_handoff.to_party_id != desk.id)),
     }
+
+
+def _party_names() -> dict[int, str]:
+    """Active parties' names in the reader's language, by id (SLA clocks name parties by id)."""
+    return {p.id: p.display_name(select_locale()) for p in account_queries.list_active_parties()}
 
 
 def _queue_url(params: Mapping[str, str]) -> str:

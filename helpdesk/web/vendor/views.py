@@ -20,6 +20,7 @@ from helpdesk.handoff import queries as handoffs
 from helpdesk.handoff import services as handoff_services
 from helpdesk.handoff.models import Handoff, HandoffState, RejectReason
 from helpdesk.responsibility.services import find_open_segment
+from helpdesk.sla import queries as sla
 from helpdesk.tickets import queries as tickets
 from helpdesk.tickets.models import Ticket
 from helpdesk.web.common.auth import current_actor, require
@@ -46,7 +47,14 @@ def queue() -> ResponseReturnValue:
         page=request.args.get("page", 1, type=int),
     )
     waiting = handoffs.list_waiting_for(actor.party_ids, include_confidential=actor.is_security_cleared)
-    return render_template("vendor/queue.html", page=page, waiting=waiting, now=utcnow())
+    now = utcnow()
+    ids = {t.id for t in page.items} | {h.ticket_id for h in waiting}
+    return render_template(
+        "vendor/queue.html", page=page, waiting=waiting, now=now,
+        badges=sla.ticket_badges(ids, now=now),
+        countdowns=sla.list_restoration_countdowns(now=now, include_confidential=actor.is_security_cleared,
+                                                   ticket_ids=ids),
+    )
 
 
 @bp.get("/handoffs/<int:handoff_id>")
