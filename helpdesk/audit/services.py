@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -88,6 +90,48 @@ def record(
     head.seq, head.hash = event.seq, event.hash
     session.flush()
     return event
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One event of a batch for :func:`record_many`."""
+
+    action: str
+    subject_type: str
+    subject_id: object
+    ticket_id: int | None = None
+    data: dict[str, Any] | None = None
+
+
+def record_many(actor: Actor, entries: Sequence[Entry], *, now: datetime) -> list[AuditEvent]:
+    """Append several events by one actor at one instant, in order, in the caller's transaction.
+
+    The same chain as calling :func:`record` for each, for the price of one head lock and one
+    batched insert (a sweep that records thousands of breaches at once).
+
+    :raises RuntimeError: outside a unit of work.
+    """
+    if not entries:
+        return []
+    first = record(actor, entries[0].action, subject_type=entries[0].subject_type,
+                   subject_id=entries[0].subject_id, now=now, ticket_id=entries[0].ticket_id,
+                   data=entries[0].data)
+    head = _chain_head()  # locked by the first append until the caller commits
+    assert head is not None
+    events = [first]
+    for entry in entries[1:]:
+        event = AuditEvent(
+            seq=events[-1].seq + 1, occurred_at=now, actor_user_id=actor.user_id,
+            actor_api_key_id=actor.api_key_id, actor_role=actor.role, action=entry.action,
+            subject_type=entry.subject_type, subject_id=str(entry.subject_id), ticket_id=entry.ticket_id,
+            data=_jsonable(entry.data or {}), prev_hash=events[-1].hash,
+        )
+        event.hash = chain_hash(event)
+        events.append(event)
+    db.session.add_all(events[1:])
+    head.seq, head.hash = events[-1].seq, events[-1].hash
+    db.session.flush()
+    return events
 
 
 def _chain_head() -> AuditChainHead | None:

@@ -214,6 +214,8 @@ def _people(now: datetime) -> int:
 
 
 def _tickets(count: int, now: datetime) -> int:
+    if count <= 0:
+        return 0
     with unit_of_work() as session:
         if session.scalar(select(func.count()).select_from(Ticket)):
             return 0

@@ -220,3 +220,58 @@ def suggest_party(ticket: Ticket) -> Party | None:
     return db.session.scalar(
         select(Party).where(Party.kind == kind, Party.is_active.is_(True)).order_by(Party.id).limit(1)
     )
+
+
+@dataclass(frozen=True)
+class AcknowledgementStats:
+    """One receiving party's handoffs requested in a period: how fast it answered, how often late."""
+
+    party_id: int
+    received: int
+    answered: int
+    #: Answered or still unanswered after the deadline.
+    overdue: int
+    #: Business seconds from request to answer on the party's calendar (p50 and p90 of the answered).
+    p50_seconds: int | None
+    p90_seconds: int | None
+
+
+def acknowledgement_stats(*, since: datetime, now: datetime) -> list[AcknowledgementStats]:
+    """Per receiving party, the handoffs requested since ``since``: received, answered, overdue, p50/p90.
+
+    Acknowledgement time is business time on the receiver's own calendar (wall-clock without one),
+    from the request to the acceptance or rejection.
+    """
+    rows = db.session.execute(
+        select(Handoff.to_party_id, Handoff.requested_at, Handoff.decided_at, Handoff.state,
+               Handoff.ack_overdue_at, Party.calendar_id)
+        .join(Party, Party.id == Handoff.to_party_id)
+        .where(Handoff.requested_at >= since, Handoff.requested_at <= now)).all()
+    rules: dict[int | None, CalendarRules | None] = {}
+    by_party: dict[int, list[tuple[bool, bool, int | None]]] = {}
+    for party_id, requested, decided, state, overdue_at, calendar_id in rows:
+        answered = state in (HandoffState.ACCEPTED, HandoffState.REJECTED) and decided is not None
+        seconds = None
+        if answered and decided is not None:
+            if calendar_id not in rules:
+                rules[calendar_id] = calendars.rules_for(calendar_id, around=now)
+            calendar = rules[calendar_id]
+            span = business_time_between(calendar, requested, decided) if calendar else decided - requested
+            seconds = int(span.total_seconds())
+        by_party.setdefault(party_id, []).append((answered, overdue_at is not None, seconds))
+    stats = []
+    for party_id, items in sorted(by_party.items()):
+        times = sorted(s for _, _, s in items if s is not None)
+        stats.append(AcknowledgementStats(
+            party_id=party_id, received=len(items), answered=sum(1 for a, _, _ in items if a),
+            overdue=sum(1 for _, o, _ in items if o),
+            p50_seconds=_percentile(times, 50), p90_seconds=_percentile(times, 90)))
+    return stats
+
+
+def _percentile(values: list[int], percent: int) -> int | None:
+    """Nearest-rank percentile of sorted ``values`` (None when empty)."""
+    if not values:
+        return None
+    rank = max(1, -(-percent * len(values) // 100))
+    return values[rank - 1]

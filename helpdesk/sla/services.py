@@ -668,24 +668,18 @@ def _record_events(
     ids = list(
         db.session.scalars(insert(SlaEvent).returning(SlaEvent.id, sort_by_parameter_order=True), rows)
     )
-    for event_id, (clock_id, kind, at) in zip(ids, events, strict=True):
+    entries = []
+    for clock_id, kind, at in events:
         clock = clocks[clock_id]
-        audit.record(
-            actor,
-            f"sla.{kind.value}",
-            subject_type="ticket",
-            subject_id=numbers[clock.ticket_id],
+        entries.append(audit.Entry(
+            f"sla.{kind.value}", subject_type="ticket", subject_id=numbers[clock.ticket_id],
             ticket_id=clock.ticket_id,
-            now=now,
-            data={
-                "metric": clock.metric.value,
-                "at": at.isoformat(),
-                "due_at": clock.due_at.isoformat(),
-                "party_id": clock.party_id,
-                "priority": clock.priority.value,
-            },
-        )
-        if notify:
+            data={"metric": clock.metric.value, "at": at.isoformat(), "due_at": clock.due_at.isoformat(),
+                  "party_id": clock.party_id, "priority": clock.priority.value},
+        ))
+    audit.record_many(actor, entries, now=now)
+    if notify:
+        for event_id in ids:
             outbox.emit(TASK_SLA_EVENT, {"event_id": event_id}, now=now)
 
 

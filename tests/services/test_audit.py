@@ -133,3 +133,17 @@ def test_concurrent_appends_from_many_connections_form_one_linear_chain(app: Fla
         thread.join()
     assert failures == []
     assert audit_queries.verify_chain() == (40, [])
+
+
+def test_a_batch_of_events_is_the_same_chain_as_one_at_a_time(db: Any) -> None:
+    _chain(2)
+    with unit_of_work():
+        batch = audit.record_many(SYSTEM, [audit.Entry("sla.breach", "ticket", f"HD-{n}", data={"n": n})
+                                           for n in range(5)], now=T0)
+    assert [e.seq for e in batch] == [3, 4, 5, 6, 7]
+    assert [e.prev_hash for e in batch[1:]] == [e.hash for e in batch[:-1]]
+    _chain(1)  # a single append after the batch continues from its last link
+    checked, problems = audit_queries.verify_chain()
+    assert (checked, problems) == (8, [])
+    with unit_of_work():
+        assert audit.record_many(SYSTEM, [], now=T0) == []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from helpdesk.demo import loader
 from helpdesk.handoff import queries as handoff_queries
@@ -35,3 +35,8 @@ def test_demo_load_is_complete_and_idempotent(db: Any) -> None:
     question = Ticket(type=TicketType.INQUIRY, service_id=printers.id)
     assert handoff_queries.suggest_party(fault).code == "terminal_vendor"
     assert handoff_queries.suggest_party(question).code == "operations"  # first line: no vendor named
+
+
+def test_reference_data_alone_creates_no_ticket(db: Any) -> None:
+    assert loader.load(ticket_count=0, now=T0).created["tickets"] == 0
+    assert db.session.scalar(select(func.count()).select_from(Ticket)) == 0

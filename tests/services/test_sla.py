@@ -15,7 +15,9 @@ from helpdesk.core.actor import SYSTEM
 from helpdesk.core.db import unit_of_work
 from helpdesk.core.errors import PermissionDenied, ValidationFailed
 from helpdesk.core.outbox import OutboxMessage
+from helpdesk.handoff import queries as handoff_queries
 from helpdesk.handoff import services as handoffs
+from helpdesk.handoff.models import RejectReason
 from helpdesk.sla import queries as sla_queries
 from helpdesk.sla import services as sla
 from helpdesk.sla.models import Metric, PartyTarget, SlaClock, SlaEvent, SlaEventKind, SlaPolicy
@@ -359,3 +361,33 @@ def test_publishing_a_policy_is_for_admins_and_checks_every_target(
     )
     assert (published.version, published.warning_percent) == (2, 80)
     assert [p.version for p in sla_queries.list_policies()] == [2, 1]
+
+
+def test_acknowledgement_figures_per_receiving_party(
+    make_ticket: MakeTicket, agent: Any, make_user: MakeUser, base_data: dict[str, Any], db: Any
+) -> None:
+    operations = base_data["parties"]["operations"]
+    with unit_of_work() as session:
+        session.add(
+            PartyTarget(party_id=operations.id, priority=Priority.P4, metric=Metric.ACKNOWLEDGE, minutes=20)
+        )
+    vendor = actor_of(make_user(Role.VENDOR))
+    sent = []
+    for n in range(3):
+        ticket = make_ticket()
+        sent.append(
+            handoffs.request_handoff(
+                ticket.id,
+                handoffs.HandoffRequest(
+                    to_party_id=operations.id, idempotency_key=f"ack-{n}", symptom="症状"
+                ),
+                actor=actor_of(agent),
+                now=T0,
+            )
+        )
+    handoffs.accept_handoff(sent[0].id, actor=vendor, now=T0 + 10 * MINUTE)
+    handoffs.mark_overdue_acknowledgements(now=T0 + 25 * MINUTE, actor=SYSTEM)  # the second and third
+    handoffs.reject_handoff(sent[1].id, RejectReason.NOT_REPRODUCIBLE, "", actor=vendor, now=T0 + 30 * MINUTE)
+    [stats] = handoff_queries.acknowledgement_stats(since=T0 - MINUTE, now=T0 + 60 * MINUTE)
+    assert (stats.party_id, stats.received, stats.answered, stats.overdue) == (operations.id, 3, 2, 2)
+    assert (stats.p50_seconds, stats.p90_seconds) == (600, 1800)  # wall-clock: the party has no calendar

@@ -46,7 +46,7 @@ def test_the_queue_shows_each_tickets_clock_and_the_breaching_view_sorted_by_due
     desk = login_as(app.test_client(), make_user(Role.AGENT))
     html = desk.get("/console/").get_data(as_text=True)
     assert "期限超過 −" in html  # the late one, in words and with a minus, not colour alone
-    assert 'class="sla sla-breached"' in html
+    assert 'class="sla sla-breached sla-compact"' in html
     assert "残り" in html
     breaching = desk.get("/console/?view=breaching").get_data(as_text=True)
     assert _rows(breaching) == [late.number]

@@ -408,10 +408,11 @@ def record_restoration(number: str) -> ResponseReturnValue:
 def sla_overview() -> ResponseReturnValue:
     """Supervisors: running clocks by level, the most pressing tickets, compliance over 30 days."""
     actor = current_actor()
+    now = utcnow()
+    overview = sla.overview(now=now, include_confidential=actor.is_security_cleared)
     return render_template(
-        "console/sla.html",
-        overview=sla.overview(now=utcnow(), include_confidential=actor.is_security_cleared),
-        party_names=_party_names(),
+        "console/sla.html", overview=overview, party_names=_party_names(),
+        acknowledgements=handoffs.acknowledgement_stats(since=overview.since, now=now),
     )
 
 
