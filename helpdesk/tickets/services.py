@@ -6,6 +6,7 @@ ledger in step, writes the audit event and emits outbox work in the same commit.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -204,10 +205,11 @@ def _open_ticket(
             if service is None or not service.is_active:
                 raise ValidationFailed(_l("サービスが見つかりません。"),
                                        fields={"service": _l("一覧から選んでください。")})
-        # Read before the number is taken: from then until the commit, every other opening waits.
         owner = helpdesk_party()
         ticket = Ticket(
-            number=allocate_number(now),
+            # A placeholder until the end: from taking the number until the commit every other
+            # opening waits, so everything that need not hold the number comes first.
+            number=f"~{secrets.token_hex(9)}",
             type=data.type,
             channel=data.channel,
             status=TicketStatus.NEW,
@@ -231,12 +233,14 @@ def _open_ticket(
         session.flush()
         responsibility.open_segment(ticket.id, owner.id, now=now, reason=SegmentReason.OPENED)
         link(files, ticket_id=ticket.id, message_id=None, is_public=True, actor=actor, now=now)
+        _changed(ticket, actor, now)
+        # The serialised part: the number, then the audit chain (also one writer at a time), the commit.
+        ticket.number = allocate_number(now)
         audit.record(actor, "ticket.opened", subject_type="ticket", subject_id=ticket.number,
                      ticket_id=ticket.id, now=now,
                      data={"type": ticket.type.value, "channel": ticket.channel.value,
                            "priority": ticket.priority.value})
         outbox.emit(TASK_TICKET_OPENED, {"ticket_id": ticket.id}, now=now)
-        _changed(ticket, actor, now)
         if ticket.type is TicketType.SECURITY:
             for hook in ON_SECURITY_INCIDENT:
                 hook(ticket, actor, now)
