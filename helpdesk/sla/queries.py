@@ -145,29 +145,37 @@ def ticket_badges(ticket_ids: Collection[int], *, now: datetime) -> dict[int, Cl
 
 
 def list_restoration_countdowns(
-    *, now: datetime, include_confidential: bool, ticket_ids: Collection[int] | None = None
+    *, now: datetime, include_confidential: bool, ticket_ids: Collection[int] | None = None, limit: int = 5
 ) -> list[tuple[ClockView, Ticket]]:
-    """Running one-hour restoration clocks of open P1 tickets (all, or ``ticket_ids``), soonest first."""
+    """Running one-hour restoration clocks of open P1 tickets (all, or ``ticket_ids``), soonest first.
+
+    At most ``limit``: a banner each; the rest are in the "breaching soon" view.
+
+    Two short steps: the open P1 tickets (a handful, from the open-queue index), then their
+    clocks by ticket; one join lets the planner scan every running clock instead.
+    """
+    tickets = select(Ticket.id).where(Ticket.priority == Priority.P1, Ticket.status.in_(OPEN_STATUSES))
+    if not include_confidential:
+        tickets = tickets.where(Ticket.is_confidential.is_(False))
+    if ticket_ids is not None:
+        tickets = tickets.where(Ticket.id.in_(list(ticket_ids) or [-1]))
+    open_p1 = list(db.session.scalars(tickets))
+    if not open_p1:
+        return []
     stmt = (
         select(SlaClock, Ticket)
         .join(Ticket, Ticket.id == SlaClock.ticket_id)
         .where(
+            SlaClock.ticket_id.in_(open_p1),
             SlaClock.metric == Metric.RESTORATION,
             SlaClock.priority == Priority.P1,
             SlaClock.segment_id.is_(None),
             SlaClock.stopped_at.is_(None),
             SlaClock.paused_at.is_(None),
-            Ticket.status.in_(OPEN_STATUSES),
         )
         .order_by(SlaClock.due_at, SlaClock.id)
-        .limit(20)
+        .limit(limit)
     )
-    if not include_confidential:
-        stmt = stmt.where(Ticket.is_confidential.is_(False))
-    if ticket_ids is not None:
-        if not ticket_ids:
-            return []
-        stmt = stmt.where(SlaClock.ticket_id.in_(list(ticket_ids)))
     rules = RulesCache(now)
     return [
         (view_of(clock, now=now, rules=rules), ticket) for clock, ticket in db.session.execute(stmt).all()
