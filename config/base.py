@@ -68,6 +68,10 @@ class Base:
     WORKER_HEARTBEAT_SECONDS = 30.0
     #: How often overdue handoff acknowledgements are looked for (alerts come this late at most).
     HANDOFF_SWEEP_SECONDS = 60.0
+    #: Inbound mail: more than this many mails from one address within the window are quarantined
+    #: (the one that crosses it alerts the supervisors once).
+    MAIL_RATE_LIMIT = 20
+    MAIL_RATE_WINDOW_SECONDS = 600.0
     #: How often SLA clocks are swept for warnings and breaches (alerts come this late at most).
     SLA_SWEEP_SECONDS = 60.0
     #: An unanswered handoff request lapses after this; the sender still holds the ticket.

@@ -1,4 +1,5 @@
-"""Flask commands: ``flask users …``, ``flask apikey create``, ``flask audit verify``, ``flask demo load``."""
+"""Flask commands: ``flask users …``, ``flask apikey create``, ``flask audit verify``, ``flask demo load``,
+``flask mail ingest``."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import io
 import sys
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from helpdesk.accounts import queries as account_queries
@@ -18,11 +19,28 @@ from helpdesk.audit import queries as audit_queries
 from helpdesk.core.actor import SYSTEM
 from helpdesk.core.errors import DomainError
 from helpdesk.core.time import utcnow
+from helpdesk.mail import services as mail_services
 
 users_cli = AppGroup("users", help="Manage accounts.")
 apikey_cli = AppGroup("apikey", help="Issue API keys.")
 audit_cli = AppGroup("audit", help="Inspect the audit trail.")
 demo_cli = AppGroup("demo", help="Demo data.")
+mail_cli = AppGroup("mail", help="Inbound mail.")
+
+
+@mail_cli.command("ingest")
+@click.argument("source", type=click.File("rb"), default="-")
+def ingest_mail(source: io.BufferedReader) -> None:
+    """Read one mail (a file, or - for standard input, as an MTA pipe gives it) into the help desk.
+
+    Idempotent by Message-ID. Exits 0 whether the mail became a ticket, a reply, a quarantine entry
+    or was ignored as machine mail (the MTA must not bounce it); prints what happened.
+    """
+    raw = source.read()
+    result = mail_services.ingest(raw, now=utcnow(), settings=mail_services.settings_from(current_app.config))
+    click.echo(f"mail {result.mail_id}: {result.status.value} ({result.reason})"
+               + (f" ticket {result.ticket_id}" if result.ticket_id else "")
+               + (" [already ingested]" if result.is_duplicate else ""))
 
 
 @users_cli.command("create")
@@ -132,5 +150,5 @@ def load_demo(ticket_count: int) -> None:
 
 def register_cli(app: Flask) -> None:
     """Attach the command groups."""
-    for group in (users_cli, apikey_cli, audit_cli, demo_cli):
+    for group in (users_cli, apikey_cli, audit_cli, demo_cli, mail_cli):
         app.cli.add_command(group)

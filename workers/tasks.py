@@ -137,6 +137,13 @@ def recompute_calendar(outbox_id: int) -> bool:
         int(p["calendar_id"]) if p.get("calendar_id") is not None else None, now=utcnow()))
 
 
+@shared_task(name=names.MAIL_STORM, **OUTBOX_TASK)
+def mail_storm(outbox_id: int) -> bool:
+    """Tell the supervisors that one address is flooding the help desk with mail."""
+    return _run(outbox_id, lambda p, key, at: notifications.notify_mail_storm(
+        str(p["address"]), int(p["count"]), source_key=key, now=at))
+
+
 def _deliver_due() -> int:
     """Attempt every due webhook delivery now (each claimed with a lease, so workers never collide)."""
     settings = webhooks.settings_from(current_app.config)

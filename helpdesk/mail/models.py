@@ -56,4 +56,20 @@ class MailMessage(Model):
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     reviewed_at: Mapped[datetime | None]
 
-    __table_args__ = (Index("ix_mail_messages_status", "direction", "status", "created_at"),)
+    __table_args__ = (
+        Index("ix_mail_messages_status", "direction", "status", "created_at"),
+        # The per-sender rate limit counts a sender's recent mails.
+        Index("ix_mail_messages_sender", "from_address", "created_at"),
+    )
+
+
+class MailAddress(Model):
+    """What we know of an address from its mail: bounces, so outbound mail stops going to it."""
+
+    __tablename__ = "mail_addresses"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    address: Mapped[str] = mapped_column(String(254), unique=True)
+    bounce_count: Mapped[int] = mapped_column(default=0)
+    bounced_at: Mapped[datetime | None]
+    #: The report that said so (Message-ID of the delivery status report).
+    last_bounce_message_id: Mapped[str] = mapped_column(String(255), default="")

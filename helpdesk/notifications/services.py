@@ -17,9 +17,9 @@ from helpdesk.sla.models import SlaClock, SlaEvent, SlaEventKind
 from helpdesk.tickets.models import Message, Ticket
 
 
-def _notify(user_id: int | None, ticket: Ticket, kind: NotificationKind, *, source_key: str,
+def _notify(user_id: int | None, ticket: Ticket | None, kind: NotificationKind, *, source_key: str,
             now: datetime, data: dict[str, Any] | None = None) -> int:
-    """Add one notification unless this source already produced it for this user."""
+    """Add one notification (about a ticket, or none) unless this source already produced it for this user."""
     if user_id is None:
         return 0
     exists = db.session.scalar(
@@ -28,9 +28,10 @@ def _notify(user_id: int | None, ticket: Ticket, kind: NotificationKind, *, sour
     )
     if exists:
         return 0
-    db.session.add(Notification(user_id=user_id, ticket_id=ticket.id, kind=kind,
-                                data={"number": ticket.number, **(data or {})},
-                                source_key=source_key, created_at=now))
+    about = {"number": ticket.number} if ticket is not None else {}
+    db.session.add(Notification(user_id=user_id, ticket_id=ticket.id if ticket is not None else None,
+                                kind=kind, data={**about, **(data or {})}, source_key=source_key,
+                                created_at=now))
     return 1
 
 
@@ -84,7 +85,7 @@ def _members(party_ids: list[int], *, leads_only: bool = False) -> list[int]:
     return sorted(set(db.session.scalars(stmt)))
 
 
-def _notify_many(user_ids: list[int], ticket: Ticket, kind: NotificationKind, *, source_key: str,
+def _notify_many(user_ids: list[int], ticket: Ticket | None, kind: NotificationKind, *, source_key: str,
                  now: datetime, data: dict[str, Any]) -> int:
     return sum(_notify(user_id, ticket, kind, source_key=source_key, now=now, data=data)
                for user_id in user_ids)
@@ -165,6 +166,15 @@ def notify_sla_event(event_id: int, *, source_key: str, now: datetime) -> int:
         return _notify_many(sorted(recipients), ticket, kind, source_key=source_key, now=now,
                             data={"metric": clock.metric.value, "due_at": clock.due_at.isoformat(),
                                   "priority": clock.priority.value})
+
+
+def notify_mail_storm(address: str, count: int, *, source_key: str, now: datetime) -> int:
+    """One address sent more mail than the rate limit allows: tell every supervisor once."""
+    with unit_of_work() as session:
+        supervisors = list(session.scalars(select(User.id).where(User.role == Role.SUPERVISOR,
+                                                                 User.is_active.is_(True))))
+        return _notify_many(supervisors, None, NotificationKind.MAIL_STORM, source_key=source_key, now=now,
+                            data={"address": address, "count": count})
 
 
 def mark_read(user_id: int, *, now: datetime) -> int:

@@ -9,11 +9,11 @@ names such as ``障害報告①.docx`` survive exactly.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path, PurePosixPath, PureWindowsPath
-from typing import IO
+from typing import IO, Any
 
 import filetype
 from flask_babel import lazy_gettext as _l
@@ -64,6 +64,12 @@ class AttachmentLimits:
     store: FileStore
     max_bytes: int
     max_files: int
+
+    @classmethod
+    def from_settings(cls, config: Mapping[str, Any]) -> AttachmentLimits:
+        """From the settings ``ATTACHMENT_ROOT``, ``MAX_ATTACHMENT_BYTES`` and ``MAX_ATTACHMENTS``."""
+        return cls(store=FileStore(config["ATTACHMENT_ROOT"]), max_bytes=int(config["MAX_ATTACHMENT_BYTES"]),
+                   max_files=int(config["MAX_ATTACHMENTS"]))
 
 
 @dataclass(frozen=True)

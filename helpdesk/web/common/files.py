@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Response, current_app, send_file
 from werkzeug.datastructures import FileStorage
 
-from helpdesk.core.storage import FileStore
 from helpdesk.tickets.attachments import AttachmentLimits, Upload
 from helpdesk.tickets.models import Attachment
 
@@ -15,10 +14,7 @@ DOWNLOAD_CSP = "default-src 'none'; sandbox; frame-ancestors 'none'"
 
 def attachment_limits() -> AttachmentLimits:
     """Store and limits from the app's settings."""
-    config = current_app.config
-    return AttachmentLimits(store=FileStore(config["ATTACHMENT_ROOT"]),
-                            max_bytes=int(config["MAX_ATTACHMENT_BYTES"]),
-                            max_files=int(config["MAX_ATTACHMENTS"]))
+    return AttachmentLimits.from_settings(current_app.config)
 
 
 def uploads_from(files: list[FileStorage] | None) -> list[Upload]:
