@@ -15,16 +15,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from helpdesk.accounts.models import User
 from helpdesk.accounts.services import actor_for
+from helpdesk.audit import services as audit
 from helpdesk.core import outbox
-from helpdesk.core.actor import SYSTEM
+from helpdesk.core.actor import SYSTEM, Actor
 from helpdesk.core.db import db, unit_of_work
-from helpdesk.core.errors import DomainError, ValidationFailed
-from helpdesk.mail import parsing, tokens
+from helpdesk.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from helpdesk.mail import parsing, policy, tokens
 from helpdesk.mail.models import MailAddress, MailDirection, MailMessage, MailStatus
 from helpdesk.tickets import services as tickets
 from helpdesk.tickets.attachments import AttachmentLimits, Upload
@@ -230,15 +232,7 @@ def _apply(
             uploads=accepted,
             limits=settings.limits,
         )
-    if refused:
-        lines = "\n".join(f"- {name}: {why}" for name, why in refused)
-        tickets.add_message(
-            ticket.id,
-            MessageKind.SYSTEM,
-            f"メールの添付ファイルのうち、次は受け付けませんでした。\n{lines}",
-            actor=SYSTEM,
-            now=now,
-        )
+    _note_refused(ticket, refused, now=now)
     return ticket, message
 
 
@@ -302,3 +296,155 @@ def _mark_bounced(address: str, report_id: str, *, now: datetime) -> None:
     row.bounce_count += 1
     row.bounced_at = now
     row.last_bounce_message_id = report_id[:255]
+
+
+# --- held mail, reviewed by an agent ----------------------------------------------------------
+
+
+def list_held(*, limit: int = 100) -> list[MailMessage]:
+    """Mail waiting for review, newest first."""
+    return list(
+        db.session.scalars(
+            select(MailMessage)
+            .where(
+                MailMessage.direction == MailDirection.INBOUND, MailMessage.status == MailStatus.QUARANTINED
+            )
+            .order_by(MailMessage.created_at.desc(), MailMessage.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def count_held() -> int:
+    """How many mails wait for review."""
+    return int(
+        db.session.scalar(
+            select(func.count())
+            .select_from(MailMessage)
+            .where(
+                MailMessage.direction == MailDirection.INBOUND, MailMessage.status == MailStatus.QUARANTINED
+            )
+        )
+        or 0
+    )
+
+
+def held_attachment_names(mail_id: int) -> list[str]:
+    """The file names of a held mail, read again from the kept raw mail."""
+    row = db.session.get(MailMessage, mail_id)
+    if row is None or row.raw_compressed is None:
+        return []
+    return [a.filename for a in parsing.parse(zlib.decompress(row.raw_compressed)).attachments]
+
+
+def release_as_ticket(
+    mail_id: int, requester_email: str, *, actor: Actor, now: datetime, settings: IngestSettings
+) -> Ticket:
+    """Open a ticket (channel mail) from a held mail for the requester an agent chose; audited.
+
+    :raises PermissionDenied: the actor is not call-centre staff.
+    :raises NotFound: no such held mail.
+    :raises ValidationFailed: no such active staff member.
+    """
+    row = _held(mail_id, actor)
+    requester = db.session.scalar(
+        select(User).where(User.email == requester_email.strip().lower(), User.is_active.is_(True))
+    )
+    if requester is None:
+        raise ValidationFailed(
+            _l("依頼者が見つかりません。"),
+            fields={"requester": _l("職員のメールアドレスを入力してください。")},
+        )
+    mail = parsing.parse(zlib.decompress(row.raw_compressed or b""))
+    accepted, refused = _split_files(mail, settings.limits)
+    with unit_of_work():
+        row = _held(mail_id, actor, for_update=True)
+        ticket = tickets.open_ticket(
+            tickets.NewTicket(
+                type=TicketType.INQUIRY,
+                subject=(mail.subject.strip() or "（件名なし）")[: tickets.SUBJECT_MAX],
+                description=(mail.text_without_quotes or mail.text or "（本文なし）")[: tickets.BODY_MAX],
+                channel=Channel.MAIL,
+                requester_id=requester.id,
+                intake_key=f"mail:{row.message_id}"[:100],
+            ),
+            actor=actor,
+            now=now,
+            uploads=accepted,
+            limits=settings.limits,
+        )
+        _note_refused(ticket, refused, now=now)
+        _reviewed(row, MailStatus.ACCEPTED, f"released as {ticket.number} by review", actor, now, ticket.id)
+    return ticket
+
+
+def release_as_note(mail_id: int, number: str, *, actor: Actor, now: datetime) -> Message:
+    """Put a held mail on a ticket as an internal note (never a public reply: the sender was not the
+    requester); audited.
+
+    :raises PermissionDenied: the actor may not work the ticket.
+    :raises NotFound: no such held mail or ticket.
+    """
+    row = _held(mail_id, actor)
+    ticket = db.session.scalar(select(Ticket).where(Ticket.number == number.strip().upper()))
+    if ticket is None:
+        raise ValidationFailed(
+            _l("チケットが見つかりません。"), fields={"number": _l("チケット番号を確認してください。")}
+        )
+    with unit_of_work():
+        row = _held(mail_id, actor, for_update=True)
+        body = f"メール（{row.from_address}、件名「{row.subject}」）:\n\n{row.body_text}"[: tickets.BODY_MAX]
+        message = tickets.add_message(ticket.id, MessageKind.INTERNAL_NOTE, body, actor=actor, now=now)
+        _reviewed(
+            row, MailStatus.ACCEPTED, f"added to {ticket.number} as a note by review", actor, now, ticket.id
+        )
+    return message
+
+
+def discard(mail_id: int, *, actor: Actor, now: datetime) -> None:
+    """Decide a held mail needs nothing (spam, a loop); kept, marked ignored, audited.
+
+    :raises PermissionDenied: the actor is not call-centre staff.
+    :raises NotFound: no such held mail.
+    """
+    with unit_of_work():
+        row = _held(mail_id, actor, for_update=True)
+        _reviewed(row, MailStatus.IGNORED, "discarded by review", actor, now, row.ticket_id)
+
+
+def _held(mail_id: int, actor: Actor, *, for_update: bool = False) -> MailMessage:
+    if not policy.can_review_mail(actor):
+        raise PermissionDenied(_l("この操作はできません。"))
+    stmt = select(MailMessage).where(MailMessage.id == mail_id, MailMessage.status == MailStatus.QUARANTINED)
+    row = db.session.scalar(stmt.with_for_update() if for_update else stmt)
+    if row is None:
+        raise NotFound(_l("保留中のメールが見つかりません。"))
+    return row
+
+
+def _reviewed(
+    row: MailMessage, status: MailStatus, reason: str, actor: Actor, now: datetime, ticket_id: int | None
+) -> None:
+    row.status, row.status_reason, row.ticket_id = status, reason, ticket_id
+    row.reviewed_by_id, row.reviewed_at = actor.user_id, now
+    audit.record(
+        actor,
+        "mail.reviewed",
+        subject_type="mail",
+        subject_id=row.id,
+        ticket_id=ticket_id,
+        now=now,
+        data={"status": status.value, "reason": reason, "from": row.from_address},
+    )
+
+
+def _note_refused(ticket: Ticket, refused: list[tuple[str, str]], *, now: datetime) -> None:
+    if refused:
+        lines = "\n".join(f"- {name}: {why}" for name, why in refused)
+        tickets.add_message(
+            ticket.id,
+            MessageKind.SYSTEM,
+            f"メールの添付ファイルのうち、次は受け付けませんでした。\n{lines}",
+            actor=SYSTEM,
+            now=now,
+        )

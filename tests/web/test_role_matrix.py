@@ -62,6 +62,12 @@ MATRIX: dict[str, tuple[str, str, set[str]]] = {
     "console.resolve": ("POST", "/console/tickets/{own}/resolve", WORKERS),
     "console.record_restoration": ("POST", "/console/tickets/{own}/restored", WORKERS),
     "console.sla_overview": ("GET", "/console/sla", {"supervisor"}),
+    # Held mail: the call centre reviews it. No mail 999 is held, so everyone is refused here
+    # (tests/web/test_console_mail.py has the real ones).
+    "console.held_mail": ("GET", "/console/mail", WORKERS),
+    "console.release_mail_as_ticket": ("POST", "/console/mail/999/ticket", set()),
+    "console.release_mail_as_note": ("POST", "/console/mail/999/note", set()),
+    "console.discard_mail": ("POST", "/console/mail/999/discard", set()),
     "console.relate": ("POST", "/console/tickets/{own}/relations", WORKERS),
     # Presence is for everyone in the console who may see the ticket, readers included.
     "console.presence_heartbeat": ("POST", "/console/tickets/{own}/presence", DESK),

@@ -29,6 +29,8 @@ from helpdesk.core.time import TOKYO, utcnow
 from helpdesk.handoff import queries as handoffs
 from helpdesk.handoff import services as handoff_services
 from helpdesk.handoff.models import HandoffKind, RejectReason
+from helpdesk.mail import services as mail
+from helpdesk.mail.policy import can_review_mail
 from helpdesk.sla import queries as sla
 from helpdesk.tickets import calls, canned, policy, presence, queues, relations
 from helpdesk.tickets import queries as tickets
@@ -104,6 +106,7 @@ def queue() -> ResponseReturnValue:
         views=queues.QUEUE_VIEWS, counts=queues.count_views(actor, now=now),
         badges=sla.ticket_badges([t.id for t in page.items], now=now), now=now,
         countdowns=sla.list_restoration_countdowns(now=now, include_confidential=actor.is_security_cleared),
+        held_mail=mail.count_held() if can_review_mail(actor) else 0,
         holders=tickets.holders([t.id for t in page.items]),
         args={k: v for k, v in request.args.items() if k != "page"},
     )
@@ -414,6 +417,58 @@ def sla_overview() -> ResponseReturnValue:
         "console/sla.html", overview=overview, party_names=_party_names(),
         acknowledgements=handoffs.acknowledgement_stats(since=overview.since, now=now),
     )
+
+
+@bp.get("/mail")
+@require(can_review_mail)
+def held_mail() -> ResponseReturnValue:
+    """Mail held for review: from strangers, replies from someone other than the requester, forged
+    reply addresses, replies to closed tickets and floods. Each may become a ticket, a note, or nothing."""
+    items = mail.list_held()
+    return render_template("console/mail.html", items=items, form=CsrfForm(),
+                           files={m.id: mail.held_attachment_names(m.id) for m in items},
+                           linked={m.id: tickets.get_ticket(m.ticket_id).number
+                                   for m in items if m.ticket_id})
+
+
+@bp.post("/mail/<int:mail_id>/ticket")
+@require(can_review_mail)
+def release_mail_as_ticket(mail_id: int) -> ResponseReturnValue:
+    """Open a ticket from a held mail for the staff member the agent names."""
+    CsrfForm().validate_or_400()
+    try:
+        ticket = mail.release_as_ticket(mail_id, request.form.get("requester", ""), actor=current_actor(),
+                                        now=utcnow(), settings=mail.settings_from(current_app.config))
+    except ValidationFailed as exc:
+        flash(str(next(iter(exc.fields.values()), exc.message)), "error")
+        return redirect(url_for("console.held_mail"))
+    flash(_("%(number)s として受け付けました。", number=ticket.number), "success")
+    return redirect(url_for("console.ticket", number=ticket.number))
+
+
+@bp.post("/mail/<int:mail_id>/note")
+@require(can_review_mail)
+def release_mail_as_note(mail_id: int) -> ResponseReturnValue:
+    """Put a held mail on a ticket as an internal note."""
+    CsrfForm().validate_or_400()
+    number = request.form.get("number", "")
+    try:
+        mail.release_as_note(mail_id, number, actor=current_actor(), now=utcnow())
+    except ValidationFailed as exc:
+        flash(str(next(iter(exc.fields.values()), exc.message)), "error")
+        return redirect(url_for("console.held_mail"))
+    flash(_("%(number)s に内部メモとして追加しました。", number=number.strip().upper()), "success")
+    return redirect(url_for("console.held_mail"))
+
+
+@bp.post("/mail/<int:mail_id>/discard")
+@require(can_review_mail)
+def discard_mail(mail_id: int) -> ResponseReturnValue:
+    """Decide a held mail needs nothing."""
+    CsrfForm().validate_or_400()
+    mail.discard(mail_id, actor=current_actor(), now=utcnow())
+    flash(_("メールを破棄しました（記録は残ります）。"), "success")
+    return redirect(url_for("console.held_mail"))
 
 
 @bp.get("/tickets/<number>/attachments/<int:attachment_id>")
