@@ -68,6 +68,14 @@ class Base:
     WORKER_HEARTBEAT_SECONDS = 30.0
     #: How often overdue handoff acknowledgements are looked for (alerts come this late at most).
     HANDOFF_SWEEP_SECONDS = 60.0
+    #: Outbound mail: our address and name, and the SMTP server. Without a host (the embedded
+    #: default) nothing leaves the machine: mail is kept for the local catcher at /admin/mail.
+    MAIL_FROM_ADDRESS = "helpdesk@helpdesk.example.go.jp"
+    MAIL_FROM_NAME = "ヘルプデスク"
+    MAIL_SMTP_HOST: str | None = None
+    MAIL_SMTP_PORT = 25
+    #: How links in mail start (the address staff reach the web pages at).
+    PUBLIC_URL = "http://127.0.0.1:5000"
     #: Inbound mail: more than this many mails from one address within the window are quarantined
     #: (the one that crosses it alerts the supervisors once).
     MAIL_RATE_LIMIT = 20

@@ -10,6 +10,7 @@ from helpdesk.handoff.services import (
     TASK_WEBHOOK_MESSAGE_SHARED,
     TASK_WEBHOOK_TICKET_CLOSED,
 )
+from helpdesk.mail.delivery import TASK_MAIL_SEND
 from helpdesk.mail.services import TASK_MAIL_STORM
 from helpdesk.sla.calendar_settings import TASK_SLA_RECOMPUTE
 from helpdesk.sla.services import TASK_SLA_EVENT
@@ -39,3 +40,4 @@ SLA_EVENT = TASK_SLA_EVENT  # "notifications.sla_event"
 SLA_SWEEP = "sla.sweep_clocks"
 SLA_RECOMPUTE = TASK_SLA_RECOMPUTE  # "sla.recompute_calendar"
 MAIL_STORM = TASK_MAIL_STORM  # "notifications.mail_storm"
+MAIL_SEND = TASK_MAIL_SEND  # "mail.send"

@@ -15,6 +15,7 @@ from helpdesk.core import idempotency, outbox
 from helpdesk.core.actor import SYSTEM
 from helpdesk.core.time import utcnow
 from helpdesk.handoff import services as handoffs
+from helpdesk.mail import delivery
 from helpdesk.notifications import services as notifications
 from helpdesk.sla import services as sla
 from helpdesk.webhooks import services as webhooks
@@ -49,7 +50,7 @@ OUTBOX_TASK = {
 
 
 def _run(outbox_id: int, notify: Callable[[Mapping[str, Any], str, datetime], int]) -> bool:
-    """Run one notification row once; its time is the event's, not our delivery's."""
+    """Run one outbox row once; its time is the event's, not our delivery's."""
 
     def handle(message: outbox.OutboxMessage) -> None:
         notify(message.payload, f"outbox:{outbox_id}", message.created_at)
@@ -57,52 +58,64 @@ def _run(outbox_id: int, notify: Callable[[Mapping[str, Any], str, datetime], in
     return outbox.run_once(outbox_id, handle, now=utcnow())
 
 
+def _notify(outbox_id: int, notify: Callable[[Mapping[str, Any], str, datetime], int]) -> bool:
+    """Write an event's notifications once, and queue the mail the recipients also get, in one transaction."""
+
+    def handle(message: outbox.OutboxMessage) -> None:
+        key = f"outbox:{outbox_id}"
+        notify(message.payload, key, message.created_at)
+        delivery.queue_for_notifications(key, now=message.created_at,
+                                         settings=delivery.delivery_settings_from(current_app.config))
+
+    return outbox.run_once(outbox_id, handle, now=utcnow())
+
+
 @shared_task(name=names.TICKET_OPENED, **OUTBOX_TASK)
 def ticket_opened(outbox_id: int) -> bool:
     """Tell the requester their ticket was received (once, however often delivered)."""
-    return _run(outbox_id, lambda p, key, at: notifications.notify_ticket_opened(
+    return _notify(outbox_id, lambda p, key, at: notifications.notify_ticket_opened(
         int(p["ticket_id"]), source_key=key, now=at))
 
 
 @shared_task(name=names.PUBLIC_REPLY, **OUTBOX_TASK)
 def public_reply_added(outbox_id: int) -> bool:
     """Tell the other side of the conversation about a public reply."""
-    return _run(outbox_id, lambda p, key, at: notifications.notify_public_reply(
+    return _notify(outbox_id, lambda p, key, at: notifications.notify_public_reply(
         int(p["message_id"]), source_key=key, now=at))
 
 
 @shared_task(name=names.TICKET_RESOLVED, **OUTBOX_TASK)
 def ticket_resolved(outbox_id: int) -> bool:
     """Ask the requester to confirm the resolution."""
-    return _run(outbox_id, lambda p, key, at: notifications.notify_ticket_resolved(
+    return _notify(outbox_id, lambda p, key, at: notifications.notify_ticket_resolved(
         int(p["ticket_id"]), source_key=key, now=at))
 
 
 @shared_task(name=names.TICKET_ASSIGNED, **OUTBOX_TASK)
 def ticket_assigned(outbox_id: int) -> bool:
     """Tell an agent about a ticket assigned to them."""
-    return _run(outbox_id, lambda p, key, at: notifications.notify_ticket_assigned(
+    return _notify(outbox_id, lambda p, key, at: notifications.notify_ticket_assigned(
         int(p["ticket_id"]), int(p["assignee_id"]), source_key=key, now=at))
 
 
 @shared_task(name=names.HANDOFF_REQUESTED, **OUTBOX_TASK)
 def handoff_requested(outbox_id: int) -> bool:
     """Tell the receiving party a ticket waits for them."""
-    return _run(outbox_id, lambda p, key, at: notifications.notify_handoff_requested(
+    return _notify(outbox_id, lambda p, key, at: notifications.notify_handoff_requested(
         int(p["handoff_id"]), source_key=key, now=at))
 
 
 @shared_task(name=names.HANDOFF_DECIDED, **OUTBOX_TASK)
 def handoff_decided(outbox_id: int) -> bool:
     """Tell the other side how a handoff ended."""
-    return _run(outbox_id, lambda p, key, at: notifications.notify_handoff_decided(
+    return _notify(outbox_id, lambda p, key, at: notifications.notify_handoff_decided(
         int(p["handoff_id"]), source_key=key, now=at))
 
 
 @shared_task(name=names.HANDOFF_OVERDUE, **OUTBOX_TASK)
 def handoff_overdue(outbox_id: int) -> bool:
     """Alert the leads of both parties and the ministry."""
-    return _run(outbox_id, lambda p, key, at: notifications.notify_handoff_overdue(
+    return _notify(outbox_id, lambda p, key, at: notifications.notify_handoff_overdue(
         int(p["handoff_id"]), source_key=key, now=at))
 
 
@@ -116,6 +129,24 @@ def sweep_handoff_acknowledgements() -> int:
     return len(overdue) + len(expired)
 
 
+@shared_task(name=names.MAIL_SEND, acks_late=True, ignore_result=True,
+             autoretry_for=(delivery.DeliveryFailed, OperationalError), retry_backoff=30,
+             retry_backoff_max=1800, max_retries=8)
+def send_mail(outbox_id: int) -> bool:
+    """Send one queued mail over SMTP (or keep it for the local catcher); retried with backoff.
+
+    The SMTP hand-over cannot be rolled back, so it commits on its own (the mail row is the guard: a
+    sent row is never sent again) and only then is the outbox row marked processed. A failure is
+    counted and raises for a retry; the last one marks the mail failed.
+    """
+    payload = outbox.payload_of(outbox_id)
+    if payload is None:
+        return False
+    settings = delivery.delivery_settings_from(current_app.config)
+    delivery.send(int(payload["mail_id"]), now=utcnow(), settings=settings)
+    return _run(outbox_id, lambda p, key, at: 0)
+
+
 @shared_task(name=names.SLA_SWEEP, ignore_result=True)
 def sweep_sla_clocks() -> int:
     """Record warnings and breaches that fell due (set-based, exactly once even when sweeps overlap)."""
@@ -126,7 +157,7 @@ def sweep_sla_clocks() -> int:
 @shared_task(name=names.SLA_EVENT, **OUTBOX_TASK)
 def sla_event(outbox_id: int) -> bool:
     """Alert the supervisors, the holding party's leads and the assignee of a warning or breach."""
-    return _run(outbox_id, lambda p, key, at: notifications.notify_sla_event(
+    return _notify(outbox_id, lambda p, key, at: notifications.notify_sla_event(
         int(p["event_id"]), source_key=key, now=at))
 
 
@@ -140,7 +171,7 @@ def recompute_calendar(outbox_id: int) -> bool:
 @shared_task(name=names.MAIL_STORM, **OUTBOX_TASK)
 def mail_storm(outbox_id: int) -> bool:
     """Tell the supervisors that one address is flooding the help desk with mail."""
-    return _run(outbox_id, lambda p, key, at: notifications.notify_mail_storm(
+    return _notify(outbox_id, lambda p, key, at: notifications.notify_mail_storm(
         str(p["address"]), int(p["count"]), source_key=key, now=at))
 
 

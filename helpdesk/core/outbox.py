@@ -189,6 +189,13 @@ def run_once(outbox_id: int, handler: Callable[[OutboxMessage], None], *, now: d
     return True
 
 
+def payload_of(outbox_id: int) -> dict[str, Any] | None:
+    """A row's payload, for tasks whose effect cannot share the processed key's transaction
+    (a mail handed to an SMTP server); None when there is no such row."""
+    row = db.session.get(OutboxMessage, outbox_id)
+    return dict(row.payload) if row is not None else None
+
+
 def count_backlog(*, older_than: datetime) -> int:
     """Count unprocessed rows created before ``older_than``."""
     stmt = (

@@ -46,6 +46,12 @@ class MailMessage(Model):
     to_addresses: Mapped[str] = mapped_column(Text)
     subject: Mapped[str] = mapped_column(String(500), default="")
     body_text: Mapped[str] = mapped_column(Text, default="")
+    #: Outbound: the HTML alternative, and where replies go (the signed per-ticket address).
+    body_html: Mapped[str] = mapped_column(Text, default="")
+    reply_to: Mapped[str] = mapped_column(String(254), default="")
+    #: Outbound: the notification this mail carries (one mail per notification at most).
+    notification_id: Mapped[int | None] = mapped_column(ForeignKey("notifications.id", ondelete="SET NULL"),
+                                                        unique=True)
     #: zlib-compressed raw RFC 5322 bytes, kept for audit and re-parsing.
     raw_compressed: Mapped[bytes | None] = mapped_column(LargeBinary)
     #: Why an inbound mail was quarantined or ignored; why an outbound one failed.

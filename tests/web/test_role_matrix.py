@@ -95,6 +95,7 @@ MATRIX: dict[str, tuple[str, str, set[str]]] = {
     "admin.parties": ("GET", "/admin/parties", {"admin"}),
     "admin.sla_policy": ("GET", "/admin/sla", {"admin"}),
     "admin.calendars": ("GET", "/admin/calendars", {"admin"}),
+    "admin.outbound_mail": ("GET", "/admin/mail", {"admin"}),
     "admin.set_calendar_hours": ("POST", "/admin/calendars/1/hours", {"admin"}),
     "admin.add_closure": ("POST", "/admin/closures", {"admin"}),
     "admin.remove_closure": ("POST", "/admin/closures/999/delete", {"admin"}),

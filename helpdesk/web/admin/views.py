@@ -13,6 +13,7 @@ from helpdesk.core.errors import ValidationFailed
 from helpdesk.core.time import utcnow
 from helpdesk.handoff import demarcation as demarcation_rules
 from helpdesk.handoff import parties as party_rules
+from helpdesk.mail import delivery
 from helpdesk.sla import calendar_settings
 from helpdesk.sla import queries as sla_queries
 from helpdesk.sla import services as sla
@@ -393,3 +394,11 @@ def _calendars_page(*, hours_errors: dict[int, dict[str, str]] | None = None,
         global_closures=calendar_settings.list_global_closures(), hours_errors=hours_errors or {},
         hours_values=hours_values or {}, closure_form=form, form=CsrfForm(),
     ), status
+
+
+@bp.get("/mail")
+@require(can_administer)
+def outbound_mail() -> ResponseReturnValue:
+    """Outbound mail, newest first: with no SMTP server set, this is where the local catcher keeps it."""
+    return render_template("admin/mail.html", items=delivery.list_outbound(),
+                           catching=not current_app.config.get("MAIL_SMTP_HOST"))

@@ -1,0 +1,77 @@
+"""Outbound mail with a real Celery worker and a real SMTP server (aiosmtpd) on loopback."""
+
+from __future__ import annotations
+
+import email
+import socket
+from collections.abc import Iterator
+from email import policy
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import Envelope, Session
+from flask import Flask
+
+from helpdesk.mail.models import MailMessage, MailStatus
+from tests.conftest import MakeTicket, MakeUser
+from tests.support import wait_for
+from tests.workers.conftest import WAIT, count_rows
+
+pytestmark = pytest.mark.worker
+
+
+class Inbox:
+    """What the SMTP server received, raw."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[list[str], bytes]] = []
+
+    async def handle_DATA(self, server: Any, session: Session, envelope: Envelope) -> str:  # noqa: N802
+        self.messages.append((list(envelope.rcpt_tos), bytes(envelope.original_content or b"")))
+        return "250 OK"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+PORT = _free_port()
+
+
+@pytest.fixture
+def smtp() -> Iterator[Inbox]:
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=PORT)
+    controller.start()
+    try:
+        yield inbox
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def worker_env() -> dict[str, str]:
+    return {"HELPDESK_MAIL_SMTP_HOST": "127.0.0.1", "HELPDESK_MAIL_SMTP_PORT": str(PORT),
+            "HELPDESK_PUBLIC_URL": "https://helpdesk.example.go.jp"}
+
+
+def test_a_new_ticket_reaches_the_requester_by_smtp_once(
+    smtp: Inbox, worker: Any, worker_app: Flask, make_user: MakeUser, make_ticket: MakeTicket
+) -> None:
+    requester = make_user(email="hanako.sato@example.go.jp")
+    ticket = make_ticket(requester=requester, subject="プリンタ①が動かない")
+    wait_for(lambda: len(smtp.messages) == 1, timeout=WAIT, message="the mail at the SMTP server")
+    wait_for(lambda: count_rows(MailMessage, MailMessage.status == MailStatus.SENT) == 1, timeout=WAIT,
+             message="the mail marked sent")
+    recipients, raw = smtp.messages[0]
+    assert recipients == ["hanako.sato@example.go.jp"]
+    parsed = email.message_from_bytes(raw, policy=policy.default)
+    assert str(parsed["Subject"]) == f"[{ticket.number}] お問い合わせを受け付けました"
+    assert parsed["Auto-Submitted"] == "auto-generated"
+    assert str(parsed["Reply-To"]).startswith("helpdesk+t")
+    body = parsed.get_body(preferencelist=("plain",)).get_content()
+    assert f"https://helpdesk.example.go.jp/portal/tickets/{ticket.number}" in body
+    assert b"\r\nBcc:" not in raw
