@@ -74,6 +74,16 @@ class Base:
     MAIL_FROM_NAME = "ヘルプデスク"
     MAIL_SMTP_HOST: str | None = None
     MAIL_SMTP_PORT = 25
+    #: Inbound mail by IMAP polling (none without a host; ``flask mail ingest`` works either way).
+    MAIL_IMAP_HOST: str | None = None
+    MAIL_IMAP_PORT = 993
+    MAIL_IMAP_USER = ""
+    MAIL_IMAP_PASSWORD = ""
+    MAIL_IMAP_SSL = True
+    MAIL_IMAP_FOLDER = "INBOX"
+    #: Processed mail is moved here; empty: it is only flagged as seen.
+    MAIL_IMAP_DONE_FOLDER = ""
+    MAIL_IMAP_POLL_SECONDS = 60.0
     #: How links in mail start (the address staff reach the web pages at).
     PUBLIC_URL = "http://127.0.0.1:5000"
     #: Inbound mail: more than this many mails from one address within the window are quarantined

@@ -11,9 +11,11 @@ import os
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -133,3 +135,82 @@ def running_redis(workdir: Path) -> Iterator[RedisServer]:
         yield server
     finally:
         server.stop()
+
+
+@dataclass(frozen=True)
+class ImapServer:
+    """A private Dovecot IMAP server on loopback, one mailbox ``helpdesk`` / ``secret``."""
+
+    port: int
+    user: str = "helpdesk"
+    password: str = "secret"  # noqa: S105 - a test mailbox on loopback
+
+
+DOVECOT_CONF = """\
+protocols = imap
+listen = 127.0.0.1
+base_dir = {root}/run
+state_dir = {root}/state
+log_path = {root}/dovecot.log
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain
+mail_location = maildir:{root}/mail/%u
+first_valid_uid = 1
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u {root}/users
+}}
+userdb {{
+  driver = static
+  args = uid=mail gid=mail home={root}/home/%u
+}}
+service imap-login {{
+  chroot =
+  inet_listener imap {{
+    address = 127.0.0.1
+    port = {port}
+  }}
+  inet_listener imaps {{
+    port = 0
+  }}
+}}
+service anvil {{
+  chroot =
+}}
+"""
+
+
+@contextmanager
+def running_dovecot(workdir: Path) -> Iterator[ImapServer]:
+    """Debian's dovecot as a private instance for the block (root, as in CI, to serve mail as ``mail``)."""
+    binary = shutil.which("dovecot") or ("/usr/sbin/dovecot" if Path("/usr/sbin/dovecot").exists() else None)
+    require_or_skip(binary is not None and os.geteuid() == 0, "dovecot-imapd, run as root")
+    assert binary is not None
+    # Dovecot's own users (dovecot, mail) must reach the files: pytest's temporary folders are 0700.
+    root = Path(tempfile.mkdtemp(prefix="helpdesk-dovecot-", dir="/tmp"))
+    root.chmod(0o755)
+    for name in ("run", "state", "mail", "home"):
+        (root / name).mkdir(parents=True, exist_ok=True)
+    server = ImapServer(port=free_port())
+    (root / "users").write_text(f"{server.user}:{{PLAIN}}{server.password}\n")
+    (root / "dovecot.conf").write_text(DOVECOT_CONF.format(root=root, port=server.port))
+    subprocess.run(["chown", "-R", "mail:mail", str(root / "mail"), str(root / "home")], check=True)
+    subprocess.run([binary, "-c", str(root / "dovecot.conf")], check=True, timeout=20)
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", server.port), timeout=0.5):
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+        yield server
+    finally:
+        subprocess.run(["doveadm", "-c", str(root / "dovecot.conf"), "stop"], check=False, timeout=20,
+                       capture_output=True)
+        if (root / "dovecot.log").exists():
+            shutil.copy(root / "dovecot.log", workdir / "dovecot.log")  # kept with the test's files
+        shutil.rmtree(root, ignore_errors=True)

@@ -15,7 +15,8 @@ from helpdesk.core import idempotency, outbox
 from helpdesk.core.actor import SYSTEM
 from helpdesk.core.time import utcnow
 from helpdesk.handoff import services as handoffs
-from helpdesk.mail import delivery
+from helpdesk.mail import delivery, imap
+from helpdesk.mail import services as mail_services
 from helpdesk.notifications import services as notifications
 from helpdesk.sla import services as sla
 from helpdesk.webhooks import services as webhooks
@@ -145,6 +146,17 @@ def send_mail(outbox_id: int) -> bool:
     settings = delivery.delivery_settings_from(current_app.config)
     delivery.send(int(payload["mail_id"]), now=utcnow(), settings=settings)
     return _run(outbox_id, lambda p, key, at: 0)
+
+
+@shared_task(name=names.MAIL_POLL, ignore_result=True)
+def poll_mailbox() -> int:
+    """Ingest the unseen mail of the help desk's mailbox (nothing when no IMAP host is set)."""
+    settings = imap.imap_settings_from(current_app.config)
+    if settings is None:
+        return 0
+    result = imap.poll(now=utcnow(), settings=settings,
+                       ingest_settings=mail_services.settings_from(current_app.config))
+    return result.taken
 
 
 @shared_task(name=names.SLA_SWEEP, ignore_result=True)

@@ -55,6 +55,7 @@ def test_beat_sweeps_the_outbox_and_beats(app: Flask) -> None:
     assert names.HEARTBEAT in tasks
 
 
-def test_beat_sweeps_sla_clocks_every_minute(app: Flask) -> None:
+def test_beat_sweeps_sla_clocks_and_polls_the_mailbox_every_minute(app: Flask) -> None:
     tasks = {entry["task"]: entry["schedule"] for entry in beat_schedule(app.config).values()}
     assert tasks[names.SLA_SWEEP] == 60.0
+    assert tasks[names.MAIL_POLL] == 60.0
