@@ -99,6 +99,8 @@ class User(Model):
     locale: Mapped[str] = mapped_column(String(8), default="ja")
     #: Single-key shortcuts in the console (``j``/``k``, ``r``, ``?`` …); some people prefer none.
     keyboard_shortcuts_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: Notifications also arrive by mail (the in-app list is always kept).
+    receives_mail: Mapped[bool] = mapped_column(Boolean, default=True)
     #: argon2id hash; None for accounts that cannot sign in with a password.
     password_hash: Mapped[str | None] = mapped_column(String(255))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)

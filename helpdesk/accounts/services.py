@@ -319,6 +319,24 @@ def set_keyboard_shortcuts(user_id: int, enabled: bool, *, actor: Actor, now: da
                      now=now, data={"enabled": enabled})
 
 
+def set_mail_preference(user_id: int, receives_mail: bool, *, actor: Actor, now: datetime) -> None:
+    """Whether a user's notifications also come by mail; audited. Setting the same value writes nothing.
+
+    :raises PermissionDenied: changing someone else's setting without being an administrator.
+    :raises NotFound: no such user.
+    """
+    with unit_of_work():
+        user = _get_user(user_id)
+        if actor.user_id != user_id:
+            require_administer(actor)
+        if user.receives_mail == receives_mail:
+            return
+        user.receives_mail = receives_mail
+        user.updated_at = now
+        audit.record(actor, "user.mail_preference_changed", subject_type="user", subject_id=user.id,
+                     now=now, data={"receives_mail": receives_mail})
+
+
 def deactivate_user(user_id: int, *, actor: Actor, now: datetime) -> int:
     """Deactivate an account and end all its sessions and API keys at once.
 

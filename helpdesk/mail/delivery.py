@@ -67,7 +67,8 @@ def delivery_settings_from(config: Mapping[str, Any]) -> DeliverySettings:
 def queue_for_notifications(source_key: str, *, now: datetime, settings: DeliverySettings) -> list[int]:
     """One mail per notification written from ``source_key`` whose recipient can get mail; idempotent.
 
-    Skips inactive people, addresses that bounced, and notifications already mailed. Emits
+    Skips inactive people, people who chose no mail, addresses that bounced, and notifications
+    already mailed. Emits
     ``mail.send`` per new row in the same transaction. Returns the new rows' ids.
     """
     queued: list[int] = []
@@ -85,7 +86,8 @@ def queue_for_notifications(source_key: str, *, now: datetime, settings: Deliver
         ).all()
         bounced = set(session.scalars(select(MailAddress.address).where(MailAddress.bounced_at.is_not(None))))
         for notification, user in rows:
-            if not user.is_active or not user.email or user.email.lower() in bounced:
+            wants_mail = user.is_active and user.receives_mail and bool(user.email)
+            if not wants_mail or user.email.lower() in bounced:
                 continue
             ticket = session.get(Ticket, notification.ticket_id) if notification.ticket_id else None
             row = _mail_for(notification, user, ticket, now=now, settings=settings)

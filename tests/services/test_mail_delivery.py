@@ -11,12 +11,14 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
+from helpdesk.accounts import services as accounts
 from helpdesk.core.db import unit_of_work
+from helpdesk.core.errors import PermissionDenied
 from helpdesk.mail import delivery, parsing, tokens
 from helpdesk.mail.models import MailAddress, MailDirection, MailMessage, MailStatus
 from helpdesk.notifications import services as notifications
 from helpdesk.tickets.states import TicketType
-from tests.conftest import T0, MakeTicket, MakeUser
+from tests.conftest import T0, MakeTicket, MakeUser, actor_of
 
 
 @pytest.fixture
@@ -86,3 +88,15 @@ def test_confidential_tickets_say_only_their_number_and_bounced_addresses_get_no
     assert "不審" not in mail.subject + mail.body_text and "添付" not in mail.body_text
     assert secret.number in mail.subject
     assert mail.reply_to == ""  # no reply address: nothing about it travels by mail
+
+
+def test_people_who_chose_no_mail_get_none_but_keep_the_notification(
+    settings: delivery.DeliverySettings, make_user: MakeUser, make_ticket: MakeTicket, db: Any
+) -> None:
+    quiet = make_user(email="quiet@example.go.jp")
+    accounts.set_mail_preference(quiet.id, False, actor=actor_of(quiet), now=T0)
+    ticket = make_ticket(requester=quiet)
+    assert notifications.notify_ticket_opened(ticket.id, source_key="q", now=T0) == 1
+    assert delivery.queue_for_notifications("q", now=T0, settings=settings) == []
+    with pytest.raises(PermissionDenied):
+        accounts.set_mail_preference(quiet.id, True, actor=actor_of(make_user()), now=T0)

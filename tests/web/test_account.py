@@ -222,3 +222,19 @@ def test_unexpected_errors_show_a_generic_page(app: Flask, db: Any) -> None:
     assert "システムエラーが発生しました" in html
     assert "hunter2" not in html
     broken.extensions["celery"].close()
+
+
+def test_staff_choose_whether_notifications_also_come_by_mail(
+    app: Flask, make_user: MakeUser, login_as: LoginAs
+) -> None:
+    staff = make_user()
+    client = login_as(app.test_client(), staff)
+    page = client.get("/profile").get_data(as_text=True)
+    assert "お知らせをメールでも受け取る" in page and 'name="receives_mail"' in page and "checked" in page
+    token = csrf_token(client, "/profile")
+    response = client.post("/profile/mail", data={"csrf_token": token}, follow_redirects=True)
+    assert "メールでは送りません" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(User, staff.id).receives_mail is False
+    changed = select(AuditEvent.action).where(AuditEvent.action == "user.mail_preference_changed")
+    assert db.session.scalar(changed)

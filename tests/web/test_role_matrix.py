@@ -35,6 +35,7 @@ MATRIX: dict[str, tuple[str, str, set[str]]] = {
     "account.notifications": ("GET", "/notifications", SIGNED_IN),
     "account.mark_notifications_read": ("POST", "/notifications/read", SIGNED_IN),
     "account.set_shortcuts": ("POST", "/profile/shortcuts", DESK),
+    "account.set_mail_preference": ("POST", "/profile/mail", SIGNED_IN),
     "portal.home": ("GET", "/portal/", {"requester"}),
     "portal.new_ticket": ("GET", "/portal/tickets/new", {"requester"}),
     "portal.ticket": ("GET", "/portal/tickets/{own}", {"requester"}),

@@ -46,6 +46,12 @@ class PasswordChangeForm(FlaskForm):  # type: ignore[misc]
     ])
 
 
+class MailPreferenceForm(FlaskForm):  # type: ignore[misc]
+    """Whether notifications also come by mail."""
+
+    receives_mail = BooleanField(_l("お知らせをメールでも受け取る"))
+
+
 class ShortcutsForm(FlaskForm):  # type: ignore[misc]
     """The console's keyboard shortcuts, on or off."""
 

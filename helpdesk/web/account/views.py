@@ -15,7 +15,13 @@ from helpdesk.core.time import utcnow
 from helpdesk.extensions import limiter
 from helpdesk.notifications import queries as notification_queries
 from helpdesk.notifications import services as notification_services
-from helpdesk.web.account.forms import LocaleForm, LoginForm, PasswordChangeForm, ShortcutsForm
+from helpdesk.web.account.forms import (
+    LocaleForm,
+    LoginForm,
+    MailPreferenceForm,
+    PasswordChangeForm,
+    ShortcutsForm,
+)
 from helpdesk.web.common.auth import current_actor, current_db_user, require, start_session
 from helpdesk.web.common.forms import CsrfForm
 from helpdesk.web.common.navigation import home_url, safe_next, ticket_endpoint
@@ -123,7 +129,24 @@ def profile() -> ResponseReturnValue:
     shortcuts_form = (ShortcutsForm(enabled=user.keyboard_shortcuts_enabled)
                       if can_use_console(current_actor()) else None)
     return render_template("account/profile.html", user=user, form=form,
-                           locale_form=locale_form, shortcuts_form=shortcuts_form), status
+                           locale_form=locale_form, shortcuts_form=shortcuts_form,
+                           mail_form=MailPreferenceForm(receives_mail=user.receives_mail)), status
+
+
+@bp.post("/profile/mail")
+@require(lambda actor: actor.user_id is not None)
+def set_mail_preference() -> ResponseReturnValue:
+    """Choose whether one's notifications also come by mail."""
+    user = current_db_user()
+    assert user is not None
+    form = MailPreferenceForm()
+    if not form.validate_on_submit():
+        raise BadRequest()
+    receives = bool(form.receives_mail.data)
+    accounts.set_mail_preference(user.id, receives, actor=current_actor(), now=utcnow())
+    flash(_("お知らせをメールでも受け取ります。") if receives
+          else _("お知らせはメールでは送りません（画面のお知らせには届きます）。"), "success")
+    return redirect(url_for("account.profile"))
 
 
 @bp.post("/profile/shortcuts")
