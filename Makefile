@@ -37,7 +37,8 @@ run: setup
 	@echo "Helpdesk is starting on http://127.0.0.1:$${HELPDESK_PORT:-5000}/ (web, worker, scheduler)."
 	@echo "Sign in with a demo login above; health: /healthz. Ctrl-C stops everything."
 	@echo ""
-	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/honcho start -f Procfile
+	HELPDESK_PUBLIC_URL="$${HELPDESK_PUBLIC_URL:-http://127.0.0.1:$${HELPDESK_PORT:-5000}}" \
+	  PATH="$(abspath $(BIN)):$$PATH" $(BIN)/honcho start -f Procfile
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
