@@ -92,6 +92,13 @@ def ticket_resolved(outbox_id: int) -> bool:
         int(p["ticket_id"]), source_key=key, now=at))
 
 
+@shared_task(name=names.STATUS_CHANGED, **OUTBOX_TASK)
+def status_changed(outbox_id: int) -> bool:
+    """Tell the requester (and mail them) that the desk waits on them, reopened, or closed the ticket."""
+    return _notify(outbox_id, lambda p, key, at: notifications.notify_status_changed(
+        int(p["ticket_id"]), str(p["from"]), str(p["to"]), source_key=key, now=at))
+
+
 @shared_task(name=names.TICKET_ASSIGNED, **OUTBOX_TASK)
 def ticket_assigned(outbox_id: int) -> bool:
     """Tell an agent about a ticket assigned to them."""

@@ -161,6 +161,12 @@ def _words(notification: Notification, ticket: Ticket | None) -> tuple[str, list
         NotificationKind.SLA_BREACH: _("SLA期限を過ぎました"),
         NotificationKind.MAIL_STORM: _("短時間に大量のメールが届いています"),
     }.get(kind, _("お知らせ"))
+    if kind is NotificationKind.STATUS_CHANGED:
+        headline = {
+            "pending": _("ヘルプデスクからの確認にご回答ください"),
+            "open": _("チケットを再開しました"),
+            "closed": _("チケットを完了しました"),
+        }.get(str(data.get("to")), headline)
     lines = [headline]
     if ticket is not None:
         lines.append(_("件名: %(subject)s", subject=ticket.subject))
@@ -171,6 +177,9 @@ def _words(notification: Notification, ticket: Ticket | None) -> tuple[str, list
             "",
             _("解決していれば「解決した」を、まだなら「まだ解決していない」をリンク先で選んでください。"),
         ]
+    if kind is NotificationKind.STATUS_CHANGED and data.get("to") == "closed" and ticket is not None \
+            and ticket.rated_at is None:
+        lines += ["", _("よろしければ、リンク先で対応の満足度（1〜5）を評価してください。")]
     if kind is NotificationKind.MAIL_STORM:
         lines.append(
             _("%(address)s から %(count)s 通", address=data.get("address", ""), count=data.get("count", ""))

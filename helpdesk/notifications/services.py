@@ -68,6 +68,17 @@ def notify_ticket_resolved(ticket_id: int, *, source_key: str, now: datetime) ->
                        source_key=source_key, now=now)
 
 
+def notify_status_changed(ticket_id: int, old: str, new: str, *, source_key: str, now: datetime) -> int:
+    """Tell the requester the desk is waiting on them, reopened the ticket, or closed it (and asks
+    for a rating)."""
+    with unit_of_work() as session:
+        ticket = session.get(Ticket, ticket_id)
+        if ticket is None:
+            return 0
+        return _notify(ticket.requester_id, ticket, NotificationKind.STATUS_CHANGED, source_key=source_key,
+                       now=now, data={"from": old, "to": new})
+
+
 def notify_ticket_assigned(ticket_id: int, assignee_id: int, *, source_key: str, now: datetime) -> int:
     """Tell an agent a ticket was assigned to them."""
     with unit_of_work() as session:

@@ -61,6 +61,9 @@ TASK_TICKET_OPENED = "notifications.ticket_opened"
 TASK_PUBLIC_REPLY = "notifications.public_reply_added"
 TASK_TICKET_RESOLVED = "notifications.ticket_resolved"
 TASK_TICKET_ASSIGNED = "notifications.ticket_assigned"
+TASK_STATUS_CHANGED = "notifications.status_changed"
+#: Status changes the requester hears of (a resolution has its own notification).
+TOLD_TO_REQUESTER = frozenset({TicketStatus.PENDING, TicketStatus.OPEN, TicketStatus.CLOSED})
 SUBJECT_MAX = 200
 BODY_MAX = 100_000
 
@@ -466,6 +469,10 @@ def change_status(
         audit.record(actor, "ticket.status_changed", subject_type="ticket",
                      subject_id=ticket.number, ticket_id=ticket.id, now=now,
                      data={"from": current.value, "to": target.value, "reason": reason[:500]})
+        if target in TOLD_TO_REQUESTER and not is_requester and not (
+                target is TicketStatus.OPEN and current is TicketStatus.NEW):
+            outbox.emit(TASK_STATUS_CHANGED,
+                        {"ticket_id": ticket.id, "from": current.value, "to": target.value}, now=now)
         _changed(ticket, actor, now)
     return ticket
 
