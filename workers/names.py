@@ -15,6 +15,7 @@ from helpdesk.mail.services import TASK_MAIL_STORM
 from helpdesk.sla.calendar_settings import TASK_SLA_RECOMPUTE
 from helpdesk.sla.services import TASK_SLA_EVENT
 from helpdesk.tickets.services import (
+    TASK_MENTIONED,
     TASK_PUBLIC_REPLY,
     TASK_STATUS_CHANGED,
     TASK_TICKET_ASSIGNED,
@@ -30,6 +31,7 @@ PUBLIC_REPLY = TASK_PUBLIC_REPLY  # "notifications.public_reply_added"
 TICKET_RESOLVED = TASK_TICKET_RESOLVED  # "notifications.ticket_resolved"
 TICKET_ASSIGNED = TASK_TICKET_ASSIGNED  # "notifications.ticket_assigned"
 STATUS_CHANGED = TASK_STATUS_CHANGED  # "notifications.status_changed"
+MENTIONED = TASK_MENTIONED  # "notifications.mentioned"
 HANDOFF_REQUESTED = TASK_HANDOFF_REQUESTED  # "notifications.handoff_requested"
 HANDOFF_DECIDED = TASK_HANDOFF_DECIDED  # "notifications.handoff_decided"
 HANDOFF_OVERDUE = TASK_HANDOFF_OVERDUE  # "notifications.handoff_overdue"

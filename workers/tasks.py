@@ -99,6 +99,13 @@ def status_changed(outbox_id: int) -> bool:
         int(p["ticket_id"]), str(p["from"]), str(p["to"]), source_key=key, now=at))
 
 
+@shared_task(name=names.MENTIONED, **OUTBOX_TASK)
+def mentioned(outbox_id: int) -> bool:
+    """Tell the staff named with @ in an internal note (and mail them)."""
+    return _notify(outbox_id, lambda p, key, at: notifications.notify_mentions(
+        int(p["message_id"]), source_key=key, now=at))
+
+
 @shared_task(name=names.TICKET_ASSIGNED, **OUTBOX_TASK)
 def ticket_assigned(outbox_id: int) -> bool:
     """Tell an agent about a ticket assigned to them."""
@@ -108,9 +115,10 @@ def ticket_assigned(outbox_id: int) -> bool:
 
 @shared_task(name=names.HANDOFF_REQUESTED, **OUTBOX_TASK)
 def handoff_requested(outbox_id: int) -> bool:
-    """Tell the receiving party a ticket waits for them."""
-    return _notify(outbox_id, lambda p, key, at: notifications.notify_handoff_requested(
-        int(p["handoff_id"]), source_key=key, now=at))
+    """Tell the receiving party a ticket waits for them (its members, and its shared address if set)."""
+    return _notify(outbox_id, lambda p, key, at: _party_mail(
+        notifications.notify_handoff_requested(int(p["handoff_id"]), source_key=key, now=at),
+        int(p["handoff_id"]), "requested", at))
 
 
 @shared_task(name=names.HANDOFF_DECIDED, **OUTBOX_TASK)
@@ -122,9 +130,17 @@ def handoff_decided(outbox_id: int) -> bool:
 
 @shared_task(name=names.HANDOFF_OVERDUE, **OUTBOX_TASK)
 def handoff_overdue(outbox_id: int) -> bool:
-    """Alert the leads of both parties and the ministry."""
-    return _notify(outbox_id, lambda p, key, at: notifications.notify_handoff_overdue(
-        int(p["handoff_id"]), source_key=key, now=at))
+    """Alert the leads of both parties and the ministry (and the receiver's shared address if set)."""
+    return _notify(outbox_id, lambda p, key, at: _party_mail(
+        notifications.notify_handoff_overdue(int(p["handoff_id"]), source_key=key, now=at),
+        int(p["handoff_id"]), "overdue", at))
+
+
+def _party_mail(notified: int, handoff_id: int, event: str, at: datetime) -> int:
+    """Queue the receiving party's shared-address mail beside the notifications just written."""
+    settings = delivery.delivery_settings_from(current_app.config)
+    delivery.queue_party_mail(handoff_id, event, now=at, settings=settings)
+    return notified
 
 
 @shared_task(name=names.HANDOFF_SWEEP, ignore_result=True)

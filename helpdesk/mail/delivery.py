@@ -16,15 +16,17 @@ import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from email.message import EmailMessage
 from typing import Any
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from helpdesk.accounts.models import Role, User
+from helpdesk.accounts.models import Party, Role, User
 from helpdesk.core import outbox
 from helpdesk.core.db import db, unit_of_work
+from helpdesk.handoff.models import Handoff
 from helpdesk.mail import compose, tokens
 from helpdesk.mail.models import MailAddress, MailDirection, MailMessage, MailStatus
 from helpdesk.notifications.models import Notification, NotificationKind
@@ -138,6 +140,77 @@ def _mail_for(
     )
 
 
+#: Handoff events a party's shared contact address is told of.
+PARTY_EVENTS = ("requested", "overdue")
+
+
+def queue_party_mail(handoff_id: int, event: str, *, now: datetime, settings: DeliverySettings) -> int | None:
+    """Mail the receiving party's shared contact address (when it has one) about a handoff; once per event.
+
+    The Message-ID is made from the handoff and the event, so a repeat queues nothing. Confidential
+    tickets: the number and a link only. Returns the new row's id, or None.
+
+    :raises ValueError: an event other than ``requested`` or ``overdue``.
+    """
+    if event not in PARTY_EVENTS:
+        raise ValueError(f"not a party mail event: {event}")
+    message_id = f"hd.handoff{handoff_id}.{event}@{settings.domain}"
+    with unit_of_work() as session:
+        handoff = session.get(Handoff, handoff_id)
+        party = session.get(Party, handoff.to_party_id) if handoff is not None else None
+        address = (party.contact_email or "").strip().lower() if party is not None else ""
+        if handoff is None or not address:
+            return None
+        known = session.scalar(select(MailMessage.id).where(MailMessage.message_id == message_id))
+        bounced = session.scalar(
+            select(MailAddress.id).where(MailAddress.address == address, MailAddress.bounced_at.is_not(None))
+        )
+        if known is not None or bounced is not None:
+            return None
+        ticket = handoff.ticket
+        with force_locale("ja"):
+            headline = (
+                _("引き継ぎの依頼が届きました")
+                if event == "requested"
+                else _("引き継ぎが受領期限を過ぎています")
+            )
+            lines = (
+                [headline]
+                if ticket.is_confidential
+                else [headline, _("件名: %(subject)s", subject=ticket.subject)]
+            )
+            text = "\n".join(
+                [
+                    *lines,
+                    "",
+                    f"{settings.public_url}/vendor/handoffs/{handoff.id}",
+                    "",
+                    _("このメールはヘルプデスクから自動で送信しています。"),
+                ]
+            )
+        row = MailMessage(
+            direction=MailDirection.OUTBOUND,
+            status=MailStatus.QUEUED,
+            message_id=message_id,
+            in_reply_to="",
+            references="",
+            ticket_id=ticket.id,
+            recipient_user_id=None,
+            from_address=settings.from_address,
+            to_addresses=address,
+            subject=f"[{ticket.number}] {headline}"[:500],
+            body_text=text,
+            body_html="<p>" + "<br>".join(html.escape(line) for line in text.split("\n")) + "</p>",
+            reply_to="",
+            created_at=now,
+            attempts=0,
+        )
+        session.add(row)
+        session.flush()
+        outbox.emit(TASK_MAIL_SEND, {"mail_id": row.id}, now=now)
+        return row.id
+
+
 def _words(notification: Notification, ticket: Ticket | None) -> tuple[str, list[str]]:
     """Subject and lines in the current locale. Confidential tickets: the number and nothing else."""
     number = ticket.number if ticket is not None else ""
@@ -160,6 +233,7 @@ def _words(notification: Notification, ticket: Ticket | None) -> tuple[str, list
         NotificationKind.SLA_WARNING: _("SLA期限が近づいています"),
         NotificationKind.SLA_BREACH: _("SLA期限を過ぎました"),
         NotificationKind.MAIL_STORM: _("短時間に大量のメールが届いています"),
+        NotificationKind.MENTIONED: _("内部メモであなたの名前が挙がりました"),
     }.get(kind, _("お知らせ"))
     if kind is NotificationKind.STATUS_CHANGED:
         headline = {
@@ -177,8 +251,12 @@ def _words(notification: Notification, ticket: Ticket | None) -> tuple[str, list
             "",
             _("解決していれば「解決した」を、まだなら「まだ解決していない」をリンク先で選んでください。"),
         ]
-    if kind is NotificationKind.STATUS_CHANGED and data.get("to") == "closed" and ticket is not None \
-            and ticket.rated_at is None:
+    if (
+        kind is NotificationKind.STATUS_CHANGED
+        and data.get("to") == "closed"
+        and ticket is not None
+        and ticket.rated_at is None
+    ):
         lines += ["", _("よろしければ、リンク先で対応の満足度（1〜5）を評価してください。")]
     if kind is NotificationKind.MAIL_STORM:
         lines.append(
@@ -206,6 +284,27 @@ def _thread(ticket_id: int) -> list[str]:
     return list(reversed(list(ids)))
 
 
+def _message_of(
+    row: MailMessage, recipient: User | None, *, now: datetime, settings: DeliverySettings
+) -> EmailMessage:
+    return compose.build(
+        compose.Outgoing(
+            to_address=row.to_addresses,
+            to_name=recipient.display_name if recipient else "",
+            from_address=row.from_address,
+            from_name=settings.from_name,
+            subject=row.subject,
+            text=row.body_text,
+            html=row.body_html,
+            message_id=row.message_id,
+            in_reply_to=row.in_reply_to,
+            references=tuple(row.references.split()),
+            reply_to=row.reply_to,
+            date=now,
+        )
+    )
+
+
 class DeliveryFailed(Exception):
     """The SMTP server refused or could not be reached; the task retries with backoff."""
 
@@ -226,22 +325,11 @@ def send(mail_id: int, *, now: datetime, settings: DeliverySettings) -> bool:
         if row is None or row.status is not MailStatus.QUEUED:
             return False
         recipient = session.get(User, row.recipient_user_id) if row.recipient_user_id else None
-        message = compose.build(
-            compose.Outgoing(
-                to_address=row.to_addresses,
-                to_name=recipient.display_name if recipient else "",
-                from_address=row.from_address,
-                from_name=settings.from_name,
-                subject=row.subject,
-                text=row.body_text,
-                html=row.body_html,
-                message_id=row.message_id,
-                in_reply_to=row.in_reply_to,
-                references=tuple(row.references.split()),
-                reply_to=row.reply_to,
-                date=now,
-            )
-        )
+        try:
+            message = _message_of(row, recipient, now=now, settings=settings)
+        except compose.UnsafeAddress as exc:  # never retried: the address will not get better
+            row.status, row.status_reason = MailStatus.FAILED, f"unsafe address: {exc}"[:500]
+            return False
         row.attempts += 1
         try:
             if settings.smtp_host:

@@ -26,6 +26,7 @@ class NotificationKind(StrEnum):
     HANDOFF_OVERDUE = "handoff_overdue"  # to both parties' leads and the ministry
     SLA_WARNING = "sla_warning"  # a clock passed its warning share: supervisors, holder's leads, assignee
     SLA_BREACH = "sla_breach"  # a clock passed its due time: the same people
+    MENTIONED = "mentioned"  # someone wrote @you in an internal note
     MAIL_STORM = "mail_storm"  # one address sent more mail than the rate limit: supervisors
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -77,6 +78,32 @@ def notify_status_changed(ticket_id: int, old: str, new: str, *, source_key: str
             return 0
         return _notify(ticket.requester_id, ticket, NotificationKind.STATUS_CHANGED, source_key=source_key,
                        now=now, data={"from": old, "to": new})
+
+
+#: "@石川真由美" or "@mayumi.ishikawa": a name without its space, or the local part of an address.
+MENTION = re.compile(r"@([^\s@、。，,.!?！？「」()（）<>]+(?:\.[^\s@、。，,.!?！？「」()（）<>]+)*)")
+
+
+def notify_mentions(message_id: int, *, source_key: str, now: datetime) -> int:
+    """Tell the desk staff named with @ in an internal note; the author is never told of themselves.
+
+    A name is matched whole (the display name without spaces, or the address before @), so "@石川"
+    reaches nobody when it is only part of a name.
+    """
+    with unit_of_work() as session:
+        message = session.get(Message, message_id)
+        if message is None:
+            return 0
+        wanted = {m.lower() for m in MENTION.findall(message.body)}
+        if not wanted:
+            return 0
+        staff = session.scalars(select(User).where(User.is_active.is_(True), User.role.in_(
+            (Role.AGENT, Role.SUPERVISOR, Role.SECURITY))))
+        named = [u.id for u in staff if u.id != message.author_id and (
+            u.display_name.replace(" ", "").replace("\u3000", "").lower() in wanted
+            or u.email.split("@", 1)[0].lower() in wanted)]
+        return _notify_many(sorted(named), message.ticket, NotificationKind.MENTIONED, source_key=source_key,
+                            now=now, data={"message_id": message.id})
 
 
 def notify_ticket_assigned(ticket_id: int, assignee_id: int, *, source_key: str, now: datetime) -> int:

@@ -62,6 +62,7 @@ TASK_PUBLIC_REPLY = "notifications.public_reply_added"
 TASK_TICKET_RESOLVED = "notifications.ticket_resolved"
 TASK_TICKET_ASSIGNED = "notifications.ticket_assigned"
 TASK_STATUS_CHANGED = "notifications.status_changed"
+TASK_MENTIONED = "notifications.mentioned"
 #: Status changes the requester hears of (a resolution has its own notification).
 TOLD_TO_REQUESTER = frozenset({TicketStatus.PENDING, TicketStatus.OPEN, TicketStatus.CLOSED})
 SUBJECT_MAX = 200
@@ -346,6 +347,8 @@ def _add_message(
                      data={"attachments": [f.filename for f in files]} if files else None)
         if kind is MessageKind.PUBLIC_REPLY:
             outbox.emit(TASK_PUBLIC_REPLY, {"message_id": message.id}, now=now)
+        elif kind is MessageKind.INTERNAL_NOTE and "@" in message.body:
+            outbox.emit(TASK_MENTIONED, {"message_id": message.id}, now=now)
         _changed(ticket, actor, now)
     return message
 

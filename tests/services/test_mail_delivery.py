@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import email
 import zlib
 from email import policy
@@ -16,12 +17,14 @@ from helpdesk.accounts.models import Role
 from helpdesk.core.db import unit_of_work
 from helpdesk.core.errors import PermissionDenied
 from helpdesk.core.outbox import OutboxMessage
+from helpdesk.handoff import services as handoffs
 from helpdesk.mail import delivery, parsing, tokens
 from helpdesk.mail.models import MailAddress, MailDirection, MailMessage, MailStatus
 from helpdesk.notifications import services as notifications
 from helpdesk.tickets import services as tickets
-from helpdesk.tickets.states import ResolutionCode, TicketStatus, TicketType
+from helpdesk.tickets.states import MessageKind, ResolutionCode, TicketStatus, TicketType
 from tests.conftest import T0, MakeTicket, MakeUser, actor_of
+from tests.support import free_port
 
 
 @pytest.fixture
@@ -151,3 +154,80 @@ def test_the_requester_hears_when_the_desk_waits_on_them_reopens_or_closes_with_
         )
         == 2
     )
+
+
+def test_a_partys_shared_address_hears_of_a_handoff_once_and_a_bad_address_fails_quietly(
+    settings: delivery.DeliverySettings,
+    make_user: MakeUser,
+    make_ticket: MakeTicket,
+    base_data: dict[str, Any],
+    db: Any,
+) -> None:
+    operations = base_data["parties"]["operations"]
+    with unit_of_work() as session:
+        session.get(type(operations), operations.id).contact_email = "noc@ops.example.co.jp"
+    ticket = make_ticket(subject="基幹スイッチ故障")
+    handoff = handoffs.request_handoff(
+        ticket.id,
+        handoffs.HandoffRequest(to_party_id=operations.id, idempotency_key="p1", symptom="全館で通信不可"),
+        actor=actor_of(make_user(Role.AGENT)),
+        now=T0,
+    )
+    first = delivery.queue_party_mail(handoff.id, "requested", now=T0, settings=settings)
+    assert delivery.queue_party_mail(handoff.id, "requested", now=T0, settings=settings) is None
+    [mail] = [m for m in _mails(db) if m.id == first]
+    assert (mail.to_addresses, mail.subject) == (
+        "noc@ops.example.co.jp",
+        f"[{ticket.number}] 引き継ぎの依頼が届きました",
+    )
+    assert f"/vendor/handoffs/{handoff.id}" in mail.body_text and "基幹スイッチ故障" in mail.body_text
+    with unit_of_work() as session:
+        session.get(MailMessage, first).to_addresses = "noc@ops.example.co.jp\r\nBcc: x@y.jp"
+    assert delivery.send(first, now=T0, settings=settings) is False
+    failed = _mails(db)[-1]
+    assert failed.status is MailStatus.FAILED and failed.status_reason.startswith("unsafe address")
+
+
+def test_a_name_written_with_at_in_an_internal_note_notifies_that_colleague_and_mails_them(
+    settings: delivery.DeliverySettings, make_user: MakeUser, make_ticket: MakeTicket, db: Any
+) -> None:
+    author = make_user(Role.AGENT, family_name="石川", given_name="真由美", email="mayumi@hd.example.co.jp")
+    named = make_user(
+        Role.AGENT, family_name="堤", given_name="康弘", email="yasuhiro.tsutsumi@hd.example.co.jp"
+    )
+    by_address = make_user(Role.SUPERVISOR, email="chief@hd.example.co.jp")
+    make_user(Role.AGENT, family_name="石川", given_name="健", email="ken@hd.example.co.jp")
+    requester = make_user(email="req@example.go.jp")
+    ticket = make_ticket(requester=requester)
+    note = tickets.add_message(
+        ticket.id,
+        MessageKind.INTERNAL_NOTE,
+        "@堤康弘 さん確認を。@chief も。@石川 (曖昧) @石川真由美",
+        actor=actor_of(author),
+        now=T0,
+    )
+    [event] = db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.task == tickets.TASK_MENTIONED)
+    ).all()
+    assert event.payload == {"message_id": note.id}
+    assert notifications.notify_mentions(note.id, source_key="m", now=T0) == 2  # not the author, not "@石川"
+    delivery.queue_for_notifications("m", now=T0, settings=settings)
+    assert sorted(m.recipient_user_id for m in _mails(db)) == sorted([named.id, by_address.id])
+    assert all(m.subject.endswith("内部メモであなたの名前が挙がりました") for m in _mails(db))
+
+
+def test_an_unreachable_smtp_server_counts_attempts_then_marks_the_mail_failed(
+    settings: delivery.DeliverySettings, make_user: MakeUser, make_ticket: MakeTicket, db: Any
+) -> None:
+    ticket = make_ticket(requester=make_user())
+    notifications.notify_ticket_opened(ticket.id, source_key="down", now=T0)
+    [mail_id] = delivery.queue_for_notifications("down", now=T0, settings=settings)
+    down = dataclasses.replace(settings, smtp_host="127.0.0.1", smtp_port=free_port(), smtp_timeout=2.0,
+                               max_attempts=2)
+    with pytest.raises(delivery.DeliveryFailed):
+        delivery.send(mail_id, now=T0, settings=down)
+    first = _mails(db)[0]
+    assert (first.status, first.attempts) == (MailStatus.QUEUED, 1)  # kept for the retry
+    assert first.status_reason.startswith("ConnectionRefusedError")
+    assert delivery.send(mail_id, now=T0, settings=down) is False  # the last attempt: no more retries
+    assert (_mails(db)[0].status, _mails(db)[0].attempts) == (MailStatus.FAILED, 2)
