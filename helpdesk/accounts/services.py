@@ -307,16 +307,8 @@ def set_keyboard_shortcuts(user_id: int, enabled: bool, *, actor: Actor, now: da
     :raises PermissionDenied: changing someone else's setting without being an administrator.
     :raises NotFound: no such user.
     """
-    with unit_of_work():
-        user = _get_user(user_id)
-        if actor.user_id != user_id:
-            require_administer(actor)
-        if user.keyboard_shortcuts_enabled == enabled:
-            return
-        user.keyboard_shortcuts_enabled = enabled
-        user.updated_at = now
-        audit.record(actor, "user.shortcuts_changed", subject_type="user", subject_id=user.id,
-                     now=now, data={"enabled": enabled})
+    _set_preference(user_id, "keyboard_shortcuts_enabled", enabled, "user.shortcuts_changed", "enabled",
+                    actor=actor, now=now)
 
 
 def set_mail_preference(user_id: int, receives_mail: bool, *, actor: Actor, now: datetime) -> None:
@@ -325,16 +317,22 @@ def set_mail_preference(user_id: int, receives_mail: bool, *, actor: Actor, now:
     :raises PermissionDenied: changing someone else's setting without being an administrator.
     :raises NotFound: no such user.
     """
+    _set_preference(user_id, "receives_mail", receives_mail, "user.mail_preference_changed", "receives_mail",
+                    actor=actor, now=now)
+
+
+def _set_preference(user_id: int, attribute: str, value: bool, action: str, data_key: str, *, actor: Actor,
+                    now: datetime) -> None:
+    """One on/off setting of a user's own, changed by them or an administrator; audited when it changes."""
     with unit_of_work():
         user = _get_user(user_id)
         if actor.user_id != user_id:
             require_administer(actor)
-        if user.receives_mail == receives_mail:
+        if getattr(user, attribute) == value:
             return
-        user.receives_mail = receives_mail
+        setattr(user, attribute, value)
         user.updated_at = now
-        audit.record(actor, "user.mail_preference_changed", subject_type="user", subject_id=user.id,
-                     now=now, data={"receives_mail": receives_mail})
+        audit.record(actor, action, subject_type="user", subject_id=user.id, now=now, data={data_key: value})
 
 
 def deactivate_user(user_id: int, *, actor: Actor, now: datetime) -> int:

@@ -86,18 +86,40 @@ def queue_for_notifications(source_key: str, *, now: datetime, settings: Deliver
             )
             .order_by(Notification.id)
         ).all()
-        bounced = set(session.scalars(select(MailAddress.address).where(MailAddress.bounced_at.is_not(None))))
+        bounced = _bounced({user.email.lower() for _n, user in rows if user.email})
         for notification, user in rows:
             wants_mail = user.is_active and user.receives_mail and bool(user.email)
             if not wants_mail or user.email.lower() in bounced:
                 continue
             ticket = session.get(Ticket, notification.ticket_id) if notification.ticket_id else None
-            row = _mail_for(notification, user, ticket, now=now, settings=settings)
-            session.add(row)
-            session.flush()
-            outbox.emit(TASK_MAIL_SEND, {"mail_id": row.id}, now=now)
-            queued.append(row.id)
+            queued.append(_queue(_mail_for(notification, user, ticket, now=now, settings=settings), now=now))
     return queued
+
+
+def _bounced(addresses: set[str]) -> set[str]:
+    """Those of ``addresses`` that bounced (mail to them is not even queued)."""
+    if not addresses:
+        return set()
+    return set(db.session.scalars(select(MailAddress.address).where(
+        MailAddress.address.in_(addresses), MailAddress.bounced_at.is_not(None))))
+
+
+def _queue(row: MailMessage, *, now: datetime) -> int:
+    """Insert an outbound row and emit its ``mail.send``, in the caller's unit of work."""
+    db.session.add(row)
+    db.session.flush()
+    outbox.emit(TASK_MAIL_SEND, {"mail_id": row.id}, now=now)
+    return row.id
+
+
+def _text(lines: list[str], link: str) -> str:
+    """A mail's text: the lines, the link, and the note that a machine sent it (in the current locale)."""
+    return "\n".join([*lines, "", link, "", _("このメールはヘルプデスクから自動で送信しています。")])
+
+
+def _html(text: str) -> str:
+    """The HTML alternative of a plain text: escaped, line for line."""
+    return "<p>" + "<br>".join(html.escape(line) for line in text.split("\n")) + "</p>"
 
 
 def _mail_for(
@@ -111,7 +133,7 @@ def _mail_for(
     with force_locale(user.locale or "ja"):
         subject, lines = _words(notification, ticket)
         link = _link(user, ticket, settings) if ticket is not None else f"{settings.public_url}/notifications"
-        text = "\n".join([*lines, "", link, "", _("このメールはヘルプデスクから自動で送信しています。")])
+        text = _text(lines, link)
         if ticket is not None and user.id == ticket.requester_id and not ticket.is_confidential:
             text += "\n" + _("このメールに返信すると、チケットへの返信として届きます。")
     thread = _thread(ticket.id) if ticket is not None else []
@@ -119,7 +141,6 @@ def _mail_for(
     if ticket is not None and user.id == ticket.requester_id and not ticket.is_confidential:
         local = settings.from_address.split("@", 1)[0]
         reply_to = f"{local}+{tokens.make(ticket.id, user.id, key=settings.token_key)}@{settings.domain}"
-    body_html = "<p>" + "<br>".join(html.escape(line) for line in text.split("\n")) + "</p>"
     return MailMessage(
         direction=MailDirection.OUTBOUND,
         status=MailStatus.QUEUED,
@@ -133,7 +154,7 @@ def _mail_for(
         to_addresses=user.email,
         subject=subject[:500],
         body_text=text,
-        body_html=body_html,
+        body_html=_html(text),
         reply_to=reply_to,
         created_at=now,
         attempts=0,
@@ -162,10 +183,7 @@ def queue_party_mail(handoff_id: int, event: str, *, now: datetime, settings: De
         if handoff is None or not address:
             return None
         known = session.scalar(select(MailMessage.id).where(MailMessage.message_id == message_id))
-        bounced = session.scalar(
-            select(MailAddress.id).where(MailAddress.address == address, MailAddress.bounced_at.is_not(None))
-        )
-        if known is not None or bounced is not None:
+        if known is not None or _bounced({address}):
             return None
         ticket = handoff.ticket
         with force_locale("ja"):
@@ -179,15 +197,7 @@ def queue_party_mail(handoff_id: int, event: str, *, now: datetime, settings: De
                 if ticket.is_confidential
                 else [headline, _("件名: %(subject)s", subject=ticket.subject)]
             )
-            text = "\n".join(
-                [
-                    *lines,
-                    "",
-                    f"{settings.public_url}/vendor/handoffs/{handoff.id}",
-                    "",
-                    _("このメールはヘルプデスクから自動で送信しています。"),
-                ]
-            )
+            text = _text(lines, f"{settings.public_url}/vendor/handoffs/{handoff.id}")
         row = MailMessage(
             direction=MailDirection.OUTBOUND,
             status=MailStatus.QUEUED,
@@ -200,15 +210,12 @@ def queue_party_mail(handoff_id: int, event: str, *, now: datetime, settings: De
             to_addresses=address,
             subject=f"[{ticket.number}] {headline}"[:500],
             body_text=text,
-            body_html="<p>" + "<br>".join(html.escape(line) for line in text.split("\n")) + "</p>",
+            body_html=_html(text),
             reply_to="",
             created_at=now,
             attempts=0,
         )
-        session.add(row)
-        session.flush()
-        outbox.emit(TASK_MAIL_SEND, {"mail_id": row.id}, now=now)
-        return row.id
+        return _queue(row, now=now)
 
 
 def _words(notification: Notification, ticket: Ticket | None) -> tuple[str, list[str]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from helpdesk.core.db import Model, str_enum
@@ -52,6 +52,8 @@ class MailMessage(Model):
     #: Outbound: the notification this mail carries (one mail per notification at most).
     notification_id: Mapped[int | None] = mapped_column(ForeignKey("notifications.id", ondelete="SET NULL"),
                                                         unique=True)
+    #: Inbound: the file names the mail carried, read once at intake (shown without re-parsing it).
+    attachment_names: Mapped[list[str]] = mapped_column(JSON, default=list)
     #: zlib-compressed raw RFC 5322 bytes, kept for audit and re-parsing.
     raw_compressed: Mapped[bytes | None] = mapped_column(LargeBinary)
     #: Why an inbound mail was quarantined or ignored; why an outbound one failed.

@@ -79,7 +79,6 @@ class ParsedMail:
     is_bounce: bool = False
     bounced: list[str] = field(default_factory=list)
     is_truncated: bool = False
-    headers: dict[str, str] = field(default_factory=dict)
 
 
 def parse(raw: bytes) -> ParsedMail:
@@ -113,7 +112,6 @@ def parse(raw: bytes) -> ParsedMail:
         is_bounce=bool(bounce_targets) or _is_report(message),
         bounced=bounce_targets,
         is_truncated=walked.truncated,
-        headers={name: header.get(name) for name in ("from", "to", "subject", "date", "message-id")},
     )
 
 

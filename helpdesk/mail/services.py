@@ -104,6 +104,7 @@ def ingest(raw: bytes, *, now: datetime, settings: IngestSettings) -> IngestResu
                 to_addresses=", ".join(mail.to + mail.cc),
                 subject=mail.subject[:500],
                 body_text=mail.text_without_quotes,
+                attachment_names=[a.filename for a in mail.attachments if not a.is_inline],
                 raw_compressed=zlib.compress(raw),
                 created_at=now,
                 attempts=0,
@@ -203,37 +204,31 @@ def _apply(
     """Open the ticket or add the reply, as the sender, with the files that pass the checks."""
     assert decision.sender is not None
     actor = actor_for(decision.sender)
-    accepted, refused = _split_files(mail, settings.limits)
-    body = mail.text_without_quotes or mail.text or "（本文なし）"
     if decision.ticket is None:
-        ticket = tickets.open_ticket(
-            tickets.NewTicket(
-                type=TicketType.INQUIRY,
-                subject=(mail.subject.strip() or "（件名なし）")[: tickets.SUBJECT_MAX],
-                description=body[: tickets.BODY_MAX],
-                channel=Channel.MAIL,
-                requester_id=decision.sender.id,
-                intake_key=f"mail:{mail.message_id}"[:100],
-            ),
-            actor=actor,
-            now=now,
-            uploads=accepted,
-            limits=settings.limits,
-        )
-        message = None
-    else:
-        ticket = decision.ticket
-        message = tickets.add_message(
-            ticket.id,
-            MessageKind.PUBLIC_REPLY,
-            body[: tickets.BODY_MAX],
-            actor=actor,
-            now=now,
-            uploads=accepted,
-            limits=settings.limits,
-        )
+        return _open_from(mail, decision.sender.id, actor=actor, now=now, settings=settings), None
+    accepted, refused = _split_files(mail, settings.limits)
+    message = tickets.add_message(decision.ticket.id, MessageKind.PUBLIC_REPLY, _body(mail), actor=actor,
+                                  now=now, uploads=accepted, limits=settings.limits)
+    _note_refused(decision.ticket, refused, now=now)
+    return decision.ticket, message
+
+
+def _open_from(mail: parsing.ParsedMail, requester_id: int, *, actor: Actor, now: datetime,
+               settings: IngestSettings) -> Ticket:
+    """A new ticket (channel mail) from a mail, for ``requester_id``, with the files that pass the checks."""
+    accepted, refused = _split_files(mail, settings.limits)
+    ticket = tickets.open_ticket(tickets.NewTicket(
+        type=TicketType.INQUIRY, subject=(mail.subject.strip() or "（件名なし）")[:tickets.SUBJECT_MAX],
+        description=_body(mail), channel=Channel.MAIL, requester_id=requester_id,
+        intake_key=f"mail:{mail.message_id}"[:100],
+    ), actor=actor, now=now, uploads=accepted, limits=settings.limits)
     _note_refused(ticket, refused, now=now)
-    return ticket, message
+    return ticket
+
+
+def _body(mail: parsing.ParsedMail) -> str:
+    """What of a mail goes on a ticket: the new text without quoted history."""
+    return (mail.text_without_quotes or mail.text or "（本文なし）")[:tickets.BODY_MAX]
 
 
 def _split_files(
@@ -329,14 +324,6 @@ def count_held() -> int:
     )
 
 
-def held_attachment_names(mail_id: int) -> list[str]:
-    """The file names of a held mail, read again from the kept raw mail."""
-    row = db.session.get(MailMessage, mail_id)
-    if row is None or row.raw_compressed is None:
-        return []
-    return [a.filename for a in parsing.parse(zlib.decompress(row.raw_compressed)).attachments]
-
-
 def release_as_ticket(
     mail_id: int, requester_email: str, *, actor: Actor, now: datetime, settings: IngestSettings
 ) -> Ticket:
@@ -356,24 +343,9 @@ def release_as_ticket(
             fields={"requester": _l("職員のメールアドレスを入力してください。")},
         )
     mail = parsing.parse(zlib.decompress(row.raw_compressed or b""))
-    accepted, refused = _split_files(mail, settings.limits)
     with unit_of_work():
         row = _held(mail_id, actor, for_update=True)
-        ticket = tickets.open_ticket(
-            tickets.NewTicket(
-                type=TicketType.INQUIRY,
-                subject=(mail.subject.strip() or "（件名なし）")[: tickets.SUBJECT_MAX],
-                description=(mail.text_without_quotes or mail.text or "（本文なし）")[: tickets.BODY_MAX],
-                channel=Channel.MAIL,
-                requester_id=requester.id,
-                intake_key=f"mail:{row.message_id}"[:100],
-            ),
-            actor=actor,
-            now=now,
-            uploads=accepted,
-            limits=settings.limits,
-        )
-        _note_refused(ticket, refused, now=now)
+        ticket = _open_from(mail, requester.id, actor=actor, now=now, settings=settings)
         _reviewed(row, MailStatus.ACCEPTED, f"released as {ticket.number} by review", actor, now, ticket.id)
     return ticket
 

@@ -179,11 +179,6 @@ class SlaClock(Model):
         Index("ix_sla_clocks_segment", "segment_id"),
     )
 
-    @property
-    def is_running(self) -> bool:
-        """Neither stopped nor paused."""
-        return self.stopped_at is None and self.paused_at is None
-
 
 class SlaClockPause(Model):
     """An interval a clock did not run: waiting on the requester, or resolved until reopened."""

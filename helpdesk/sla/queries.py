@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 from helpdesk.core.db import db
 from helpdesk.sla import calendars
 from helpdesk.sla.calendar import CalendarRules, business_time_between
-from helpdesk.sla.models import BusinessCalendar, Metric, SlaClock, SlaEvent, SlaPolicy
+from helpdesk.sla.models import BusinessCalendar, Metric, SlaClock, SlaPolicy
 from helpdesk.tickets.models import Ticket
 from helpdesk.tickets.states import OPEN_STATUSES, Priority, TicketType
 
@@ -78,24 +78,19 @@ class RulesCache:
         return self._rules[calendar_id]
 
 
-def between(rules: CalendarRules, start: datetime, end: datetime) -> timedelta:
-    """Business time from ``start`` to ``end`` on ``rules``; negative when ``end`` comes first."""
-    return business_time_between(rules, start, end)
-
-
 def view_of(
     clock: SlaClock, *, now: datetime, rules: RulesCache, versions: dict[int, int] | None = None
 ) -> ClockView:
     """How ``clock`` stands at ``now``."""
     calendar = rules.get(clock.calendar_id)
     if clock.stopped_at is not None:
-        remaining = between(calendar, clock.stopped_at, clock.due_at)
+        remaining = business_time_between(calendar, clock.stopped_at, clock.due_at)
         level = Level.MET if clock.stopped_at <= clock.due_at else Level.MISSED
     elif clock.paused_at is not None:
-        remaining = between(calendar, clock.paused_at, clock.due_at)  # frozen while paused
+        remaining = business_time_between(calendar, clock.paused_at, clock.due_at)  # frozen while paused
         level = Level.PAUSED
     else:
-        remaining = between(calendar, now, clock.due_at)
+        remaining = business_time_between(calendar, now, clock.due_at)
         if now >= clock.due_at:
             level = Level.BREACHED
         elif clock.warn_at is not None and now >= clock.warn_at:
@@ -211,17 +206,6 @@ def list_policies() -> list[SlaPolicy]:
 def list_calendars() -> list[BusinessCalendar]:
     """The business calendars, by code."""
     return list(db.session.scalars(select(BusinessCalendar).order_by(BusinessCalendar.code)))
-
-
-def list_sla_events(ticket_id: int) -> list[tuple[SlaEvent, SlaClock]]:
-    """A ticket's warnings and breaches with their clocks, oldest first."""
-    rows = db.session.execute(
-        select(SlaEvent, SlaClock)
-        .join(SlaClock, SlaClock.id == SlaEvent.clock_id)
-        .where(SlaClock.ticket_id == ticket_id)
-        .order_by(SlaEvent.occurred_at, SlaEvent.id)
-    )
-    return [(event, clock) for event, clock in rows]
 
 
 # --- the queue's "breaching soon" view and "due" sort -------------------------------------------
@@ -409,6 +393,6 @@ def _held_seconds(
     for clock in clocks:
         assert clock.stopped_at is not None
         assert clock.party_id is not None
-        run = between(rules.get(clock.calendar_id), clock.started_at, clock.stopped_at)
+        run = business_time_between(rules.get(clock.calendar_id), clock.started_at, clock.stopped_at)
         totals[clock.party_id] += max(0, int(run.total_seconds()) - clock.paused_seconds)
     return dict(totals)

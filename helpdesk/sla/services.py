@@ -25,7 +25,7 @@ from helpdesk.core.db import db, unit_of_work
 from helpdesk.core.errors import PermissionDenied, ValidationFailed
 from helpdesk.responsibility.models import ResponsibilitySegment
 from helpdesk.sla import calendar_settings, timing
-from helpdesk.sla.calendar import CalendarRules, NoOpenTime
+from helpdesk.sla.calendar import CalendarRules, NoOpenTime, business_time_between
 from helpdesk.sla.models import (
     BusinessCalendar,
     CalendarHours,
@@ -39,7 +39,7 @@ from helpdesk.sla.models import (
     SlaPolicy,
     SlaTarget,
 )
-from helpdesk.sla.queries import DUE_ORDER, RulesCache, between, breaching_condition, find_current_policy
+from helpdesk.sla.queries import DUE_ORDER, RulesCache, breaching_condition, find_current_policy
 from helpdesk.tickets import queues
 from helpdesk.tickets import services as tickets
 from helpdesk.tickets.models import Ticket
@@ -488,13 +488,9 @@ def _stop(ticket: Ticket, clock: SlaClock, at: datetime, ctx: _Clocks, actor: Ac
 
 def _resume_after_stop(clock: SlaClock, ctx: _Clocks) -> None:
     assert clock.stopped_at is not None
-    clock.pauses.append(
-        SlaClockPause(started_at=clock.stopped_at, ended_at=max(ctx.now, clock.stopped_at), reason="resolved")
-    )
-    calendar = ctx.calendar(clock)
-    clock.paused_seconds += int(
-        between(calendar, clock.stopped_at, max(ctx.now, clock.stopped_at)).total_seconds()
-    )
+    resumed = max(ctx.now, clock.stopped_at)
+    clock.pauses.append(SlaClockPause(started_at=clock.stopped_at, ended_at=resumed, reason="resolved"))
+    _count_paused(clock, clock.stopped_at, resumed, ctx)
     clock.stopped_at = None
     _recompute(clock, ctx)
 
@@ -504,8 +500,14 @@ def _end_pause(clock: SlaClock, at: datetime, ctx: _Clocks) -> None:
     for pause in clock.pauses:
         if pause.ended_at is None:
             pause.ended_at = max(at, pause.started_at)
-    clock.paused_seconds += max(0, int(between(ctx.calendar(clock), clock.paused_at, at).total_seconds()))
+    _count_paused(clock, clock.paused_at, at, ctx)
     clock.paused_at = None
+
+
+def _count_paused(clock: SlaClock, start: datetime, end: datetime, ctx: _Clocks) -> None:
+    """Add the business time of one pause to the clock's total (kept for reports)."""
+    paused = business_time_between(ctx.calendar(clock), start, end)
+    clock.paused_seconds += max(0, int(paused.total_seconds()))
 
 
 def _reclassify(ticket: Ticket, clock: SlaClock, ctx: _Clocks, actor: Actor) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import email
-import socket
 from collections.abc import Iterator
 from email import policy
 from typing import Any
@@ -15,7 +14,7 @@ from flask import Flask
 
 from helpdesk.mail.models import MailMessage, MailStatus
 from tests.conftest import MakeTicket, MakeUser
-from tests.support import wait_for
+from tests.support import free_port, wait_for
 from tests.workers.conftest import WAIT, count_rows
 
 pytestmark = pytest.mark.worker
@@ -32,13 +31,7 @@ class Inbox:
         return "250 OK"
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-PORT = _free_port()
+PORT = free_port()
 
 
 @pytest.fixture

@@ -426,7 +426,6 @@ def held_mail() -> ResponseReturnValue:
     reply addresses, replies to closed tickets and floods. Each may become a ticket, a note, or nothing."""
     items = mail.list_held()
     return render_template("console/mail.html", items=items, form=CsrfForm(),
-                           files={m.id: mail.held_attachment_names(m.id) for m in items},
                            linked={m.id: tickets.get_ticket(m.ticket_id).number
                                    for m in items if m.ticket_id})
 
