@@ -208,3 +208,28 @@ def test_an_administrator_edits_opening_hours_and_adds_and_removes_a_closure(
     ).group(1)
     assert admin.post(f"/admin/closures/{closure_id}/delete", data={"csrf_token": token}).status_code == 302
     assert "庁舎停電" not in admin.get("/admin/calendars").get_data(as_text=True)
+
+
+def test_every_problem_of_the_targets_form_is_shown_at_once(
+    app: Flask, policy: None, make_user: MakeUser, login_as: LoginAs
+) -> None:
+    admin = login_as(app.test_client(), make_user(Role.ADMIN))
+    page = admin.get("/admin/sla").get_data(as_text=True)
+    fields = dict(re.findall(r'name="([a-z]+-P\d-[a-z_]+-(?:minutes|calendar))" value="(\d+)"', page))
+    calendars = dict(re.findall(r'name="([a-z]+-P\d-[a-z_]+-calendar)">\s*<option value="(\d+)"', page))
+    form = {
+        **fields,
+        **calendars,
+        "warning_percent": "75",
+        "pause-pending": "1",
+        "csrf_token": csrf_token(admin, "/admin/sla"),
+    }
+    # One field the form cannot read, and one the policy refuses: both are reported in one answer.
+    bad = admin.post(
+        "/admin/sla",
+        data={**form, "inquiry-P1-first_response-minutes": "", "fault-P1-restoration-minutes": "5"},
+    )
+    text = bad.get_data(as_text=True)
+    assert bad.status_code == 422
+    assert "分数（整数）とカレンダーを指定してください。" in text
+    assert "初回応答の目標より短くはできません。" in text

@@ -269,7 +269,9 @@ def sla_policy() -> ResponseReturnValue:
     CsrfForm().validate_or_400()
     values = {key: request.form.get(key, "").strip() for key in request.form if key != "csrf_token"}
     draft, errors = _policy_draft(values)
-    if not errors:
+    if errors:  # show the policy's own objections beside the unreadable fields, not one round later
+        errors |= {k: str(v) for k, v in sla.check_policy(draft).items() if k not in errors}
+    else:
         try:
             published = sla.publish_policy(draft, actor=current_actor(), now=utcnow())
         except ValidationFailed as exc:
