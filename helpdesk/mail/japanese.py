@@ -9,7 +9,10 @@ What real Japanese mail needs beyond Python's codecs:
   dash stays U+301C as JIS X 0208 defines it.
 - ``Shift_JIS`` labels mean Windows' ``cp932`` (① is 0x8740), and a missing or wrong charset is
   common: :func:`decode_bytes` tries UTF-8, ISO-2022-JP, EUC-JP and cp932 in an order that tells them
-  apart.
+  apart, and checks a Japanese label against the bytes (UTF-8 sent as "ISO-2022-JP" is common).
+- Not every mail is Japanese: a guess is kept only when it reads as Japanese (no private-use
+  characters, no lone characters inside ASCII words); other 8-bit text falls back to cp1252, and a
+  declared non-Japanese charset is never handed to the Japanese guesser.
 - Encoded words (RFC 2047) that the standard library leaves raw are decoded here, adjacent ones of the
   same charset joined before decoding, since clients split ISO-2022-JP words in the middle of a
   character run.
@@ -33,40 +36,126 @@ ISO2022JP_LABELS = frozenset({"iso-2022-jp", "iso2022jp", "iso-2022-jp-ms", "iso
 EUCJP_LABELS = frozenset({"euc-jp", "eucjp", "x-euc-jp", "euc_jp", "cseucpkdfmtjapanese", "eucjp-ms",
                           "euc-jis-2004", "cp51932"})
 
-_ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\?=")
+#: An RFC 2047 encoded word; its text may hold spaces, which the RFC forbids but senders write.
+ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?]*)\?=")
 _BETWEEN_WORDS = re.compile(r"^[ \t\r\n]*$")
+_ASCII_RUN = re.compile(r"[\x00-\x7f]+")
+#: Labels that name a codec narrower than what senders write under them: decoded by the superset.
+SUPERSET_CODECS = {
+    "gb2312": "gb18030", "gbk": "gb18030", "cp936": "gb18030", "x-gbk": "gb18030", "csgb2312": "gb18030",
+    "euc-cn": "gb18030", "x-euc-cn": "gb18030", "gb_2312-80": "gb18030",
+    "ks_c_5601-1987": "cp949", "ks_c_5601": "cp949", "euc-kr": "cp949", "csksc56011987": "cp949",
+    "big5": "big5hkscs", "x-big5": "big5hkscs", "cn-big5": "big5hkscs",
+    "iso-8859-1": "cp1252", "latin1": "cp1252", "iso-8859-9": "cp1254", "tis-620": "cp874",
+}
+#: Labels that say nothing about 8-bit bytes.
+_UNLABELLED = frozenset({"", "us-ascii", "ascii", "unknown-8bit", "x-unknown", "default", "unknown"})
+#: Characters no Japanese text holds but other charsets' bytes produce through a Japanese codec: private
+#: use (cp932's user-defined rows), C0/C1 controls other than line breaks and tabs.
+_NOT_JAPANESE = re.compile(r"[\x00-\x08\x0b\x0e-\x1a\x1c-\x1f\x7f-\x9f\ue000-\uf8ff]")
+_NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")
+_HALFWIDTH_KANA = re.compile(r"^[\uff61-\uff9f]+$")
+_HALFWIDTH_SPLIT = re.compile(r"[\uff61-\uff9f]+|[^\uff61-\uff9f]+")
+#: How much of a guessed text is looked at for Japanese word shapes (the character checks read it all).
+_SAMPLE = 64 * 1024
 
 
-def decode_bytes(data: bytes, charset: str | None) -> str:
+def decode_bytes(data: bytes, charset: str | None, hint: str | None = None) -> str:
     """Text from mail bytes in the declared ``charset``, or guessed when it is missing, unknown or wrong.
 
-    Never raises: a byte that fits no candidate becomes U+FFFD, the last resort.
+    Bytes that are valid multibyte UTF-8 are UTF-8 whatever the label says (no other charset's text
+    is). Japanese labels are checked against the bytes: 8-bit bytes without an escape under
+    ISO-2022-JP, and bytes the labelled codec refuses under Shift_JIS or EUC-JP, are guessed. Another
+    label is read by the codec senders mean by it (GB2312 as GB18030, ISO-8859-1 as cp1252:
+    :data:`SUPERSET_CODECS`), and bytes it refuses become U+FFFD, never a Japanese guess (only a UTF-8
+    label's are guessed: Japanese mail mislabelled UTF-8 is common). ``hint`` is a charset declared
+    elsewhere in the mail (the body's, for raw 8-bit header bytes), tried before the Japanese guesses
+    when there is no usable label. A guess gives Japanese only when it reads as Japanese, else cp1252.
+    Never raises.
     """
-    label = (charset or "").strip().strip('"').lower()
+    label = _label(charset)
     if label in ISO2022JP_LABELS or (not label and ESC in data):
-        return decode_iso2022jp(data)
+        if ESC in data or data.isascii():
+            return decode_iso2022jp(data)
+        return _guess(data, hint)  # 8-bit bytes and no escape: not ISO-2022-JP whatever the label says
+    if _is_multibyte_utf8(data):
+        return data.decode("utf-8")
     if label in CP932_LABELS:
-        return data.decode("cp932", errors="replace")
+        return _decode_japanese_label(data, ("cp932",), "euc_jp")
     if label in EUCJP_LABELS:
+        return _decode_japanese_label(data, ("euc_jp", "euc_jis_2004"), "cp932")
+    codec = _codec(label)
+    if codec is None:
+        return _guess(data, hint)
+    if codec == "utf-8":
+        return _decode_utf8(data)
+    try:
+        return data.decode(codec)
+    except UnicodeDecodeError:
+        return data.decode(codec, errors="replace")
+
+
+def _label(charset: str | None) -> str:
+    return (charset or "").strip().strip('"').strip().lower()
+
+
+def _codec(label: str) -> str | None:
+    """The Python codec for a non-Japanese label, or None when the label says nothing usable."""
+    if label in _UNLABELLED:
+        return None
+    try:
+        name = codecs.lookup(SUPERSET_CODECS.get(label, label)).name
+        "".encode(name)  # refuses bytes-to-bytes codecs ("base64", "zlib") that a label may name
+    except LookupError:
+        return None
+    return name
+
+
+def _is_multibyte_utf8(data: bytes) -> bool:
+    """Valid UTF-8 with at least one multibyte character: what no single-byte or Shift_JIS text is."""
+    if data.isascii():
+        return False
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _decode_japanese_label(data: bytes, labelled: tuple[str, ...], other: str) -> str:
+    """A part labelled Shift_JIS or EUC-JP: the labelled codec strictly, else the other Japanese codec
+    when it reads as Japanese, else the labelled codec with U+FFFD for the bytes it cannot read."""
+    for codec in labelled:
         try:
-            return data.decode("euc_jp")
+            return data.decode(codec)
         except UnicodeDecodeError:
-            return data.decode("euc_jis_2004", errors="replace")
-    if label and label not in ("us-ascii", "ascii", "unknown-8bit", "x-unknown", "default"):
-        try:
-            codecs.lookup(label)
-        except LookupError:
-            label = ""
-        else:
-            try:
-                return data.decode(label)
-            except UnicodeDecodeError:
-                pass  # a wrong label: guess below
-    return _guess(data)
+            continue
+    try:
+        text = data.decode(other)
+    except UnicodeDecodeError:
+        pass
+    else:
+        if _reads_as_japanese(text):
+            return text
+    return data.decode(labelled[-1], errors="replace")
 
 
-def _guess(data: bytes) -> str:
-    """UTF-8, then ISO-2022-JP (it has escapes), then EUC-JP, then cp932.
+def _decode_utf8(data: bytes) -> str:
+    """A part labelled UTF-8 whose bytes are not: Japanese (a mislabelled Japanese mail) when it reads
+    as such; else UTF-8 with U+FFFD when it holds UTF-8 characters at all; else cp1252 (mislabelled
+    Western text)."""
+    japanese = _guess_japanese(data)
+    if japanese is not None:
+        return japanese
+    lenient = data.decode("utf-8", errors="replace")
+    if any(ch > "\x7f" and ch != "\ufffd" for ch in lenient):
+        return lenient
+    return data.decode("cp1252", errors="replace")
+
+
+def _guess(data: bytes, hint: str | None = None) -> str:
+    """UTF-8; ISO-2022-JP when there are escapes; the ``hint`` charset when it reads the bytes strictly;
+    EUC-JP or cp932 when the result reads as Japanese; cp1252 as the last resort.
 
     EUC-JP before cp932: EUC-JP text also "decodes" as cp932 half-width kana, while Shift_JIS
     lead bytes 0x81–0x9F are invalid EUC-JP, so the order tells them apart.
@@ -77,12 +166,82 @@ def _guess(data: bytes) -> str:
         pass
     if ESC in data:
         return decode_iso2022jp(data)
-    for candidate in ("euc_jp", "cp932"):
+    hinted = _decode_hinted(data, hint)
+    if hinted is not None:
+        return hinted
+    japanese = _guess_japanese(data)
+    if japanese is not None:
+        return japanese
+    return data.decode("cp1252", errors="replace")
+
+
+def _decode_hinted(data: bytes, hint: str | None) -> str | None:
+    label = _label(hint)
+    codec = "cp932" if label in CP932_LABELS else "euc_jp" if label in EUCJP_LABELS else _codec(label)
+    if codec is None or codec == "utf-8" or label in ISO2022JP_LABELS:
+        return None  # UTF-8 was tried; ISO-2022-JP says nothing about 8-bit bytes
+    try:
+        return data.decode(codec)
+    except UnicodeDecodeError:
+        return None
+
+
+def _guess_japanese(data: bytes) -> str | None:
+    """EUC-JP or cp932 text that reads as Japanese: strictly decoded, else with a few bytes replaced (a
+    character cut at the end, or one in 200 bytes); None when neither reads as Japanese."""
+    for codec in ("euc_jp", "cp932"):
         try:
-            return data.decode(candidate)
+            text = data.decode(codec)
         except UnicodeDecodeError:
             continue
-    return data.decode("cp932", errors="replace")
+        if _reads_as_japanese(text):
+            return text
+    for codec in ("euc_jp", "cp932"):
+        text = data.decode(codec, errors="replace")
+        readable = text.replace("\ufffd", "")
+        few = "\ufffd" not in text.rstrip("\ufffd") or text.count("\ufffd") <= len(data) // 200
+        if few and not readable.isascii() and _reads_as_japanese(readable):
+            return text
+    return None
+
+
+def _reads_as_japanese(text: str) -> bool:
+    """Whether text from a Japanese codec reads as Japanese rather than as another charset's bytes.
+
+    Other charsets through cp932 give private-use characters (its user-defined rows) and C1 controls;
+    Latin-1 and Windows-125x letters give lone characters inside ASCII words ("Bestätigung" becomes
+    "Best膓igung", "Ça" becomes "ﾇa"); GBK gives single half-width katakana between kanji
+    ("ﾗ錡ﾑﾗ｢ﾋ"). Japanese text has none of these (a half-width word is at least two characters).
+    """
+    if _NOT_JAPANESE.search(text):
+        return False
+    sample = text[:_SAMPLE]
+    runs = list(_NON_ASCII_RUN.finditer(sample))
+    wedged = sum(_is_wedged_in_a_word(sample, run) for run in runs)
+    return wedged * 2 <= len(runs) and _lone_halfwidth_kana(runs) < 2
+
+
+def _is_wedged_in_a_word(text: str, run: re.Match[str]) -> bool:
+    """A single non-ASCII character between two ASCII letters, or a half-width kana touching one."""
+    if run.end() - run.start() != 1:
+        return False
+    before = text[run.start() - 1:run.start()]
+    after = text[run.end():run.end() + 1]
+    letter_before = before.isascii() and before.isalpha()
+    letter_after = after.isascii() and after.isalpha()
+    if _HALFWIDTH_KANA.match(run.group()):
+        return letter_before or letter_after
+    return letter_before and letter_after
+
+
+def _lone_halfwidth_kana(runs: list[re.Match[str]]) -> int:
+    """How many single half-width katakana stand between full-width characters."""
+    lone = 0
+    for run in runs:
+        pieces = _HALFWIDTH_SPLIT.findall(run.group())
+        if len(pieces) > 1:
+            lone += sum(1 for piece in pieces if len(piece) == 1 and _HALFWIDTH_KANA.match(piece))
+    return lone
 
 
 def decode_iso2022jp(data: bytes) -> str:
@@ -193,19 +352,23 @@ def jis_to_sjis(j1: int, j2: int) -> bytes:
     return bytes((s1, s2))
 
 
-def decode_header(value: str) -> str:
-    """A header value with its RFC 2047 encoded words decoded; raw 8-bit text guessed.
+def decode_header(value: str, hint: str | None = None) -> str:
+    """A header value with its RFC 2047 encoded words decoded; raw 8-bit text guessed (``hint`` is the
+    charset the mail declares elsewhere); raw ISO-2022-JP escape sequences decoded.
 
     ``value`` is what the standard library gives for a header parsed with ``compat32``: text whose
     undecodable bytes are surrogate escapes. Adjacent encoded words of one charset are joined before
     decoding (the whitespace between encoded words is not part of the text); folding is unfolded.
+    Encoded words holding spaces, which RFC 2047 forbids but senders write, are decoded too.
     """
-    value = _from_surrogates(value)
+    value = _from_surrogates(value, hint)
     value = re.sub(r"\r?\n[ \t]", " ", value)
+    if "\x1b" in value:  # unencoded ISO-2022-JP: escape sequences sent as they are
+        value = _ASCII_RUN.sub(lambda run: decode_iso2022jp(run.group().encode("ascii")), value)
     pieces: list[str] = []
     pending: tuple[str, bytearray] | None = None
     position = 0
-    for match in _ENCODED_WORD.finditer(value):
+    for match in ENCODED_WORD.finditer(value):
         between = value[position:match.start()]
         charset, encoding, text = match.group(1), match.group(2).upper(), match.group(3)
         charset = charset.split("*", 1)[0]  # RFC 2231 language suffix
@@ -239,8 +402,8 @@ def _word_bytes(encoding: str, text: str) -> bytes:
     return quopri.decodestring(text.replace("_", " ").encode("ascii", errors="replace"), header=True)
 
 
-def _from_surrogates(value: str) -> str:
+def _from_surrogates(value: str, hint: str | None = None) -> str:
     """Raw 8-bit header bytes (surrogate escapes) decoded by guessing, instead of left as escapes."""
     if not any("\udc80" <= ch <= "\udcff" for ch in value):
         return value
-    return _guess(value.encode("utf-8", errors="surrogateescape"))
+    return _guess(value.encode("utf-8", errors="surrogateescape"), hint)

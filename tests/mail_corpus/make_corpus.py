@@ -376,6 +376,124 @@ add("odd-11-raw-8bit-sjis-subject.eml", mail(
     "本文".encode("cp932")), subject="件名がそのまま", text="本文")
 
 
+# --- addresses: split on the raw header, names decoded after ------------------------------------
+
+add("addr-01-comma-in-encoded-name.eml", mail(
+    base(From="=?UTF-8?B?" + base64.b64encode("山田, 太郎".encode()).decode() + "?= <taro.yamada@example.go.jp>",
+         To="=?UTF-8?B?" + base64.b64encode("情報システム課 | [example.go.jp]".encode()).decode()
+         + "?= <joho@example.go.jp>, helpdesk, [example.go.jp] <Support@Example.go.jp>",
+         Cc="=?UTF-8?Q?=E9=88=B4=E6=9C=A8,_=E8=8A=B1=E5=AD=90?= <hanako.suzuki@example.go.jp>",
+         Subject="=?UTF-8?B?" + base64.b64encode("宛先の確認".encode()).decode() + "?=",
+         Message_ID="<addr-comma@example.go.jp>", Content_Type="text/plain; charset=utf-8"),
+    "宛先を確認してください。".encode() + CRLF),
+    from_name="山田, 太郎", from_address="taro.yamada@example.go.jp",
+    to=["joho@example.go.jp", "support@example.go.jp"], cc=["hanako.suzuki@example.go.jp"],
+    text="宛先を確認してください。")
+
+add("addr-02-first-from-without-address.eml", mail(
+    b"From: [unknown]\r\n" + headers(**{**BASE, "Subject": "From twice", "Message_ID": "<from-twice@example.go.jp>",
+                                        "From": word("佐藤　花子") + " <hanako.sato@example.go.jp>"}),
+    b"Two From headers.\r\n"),
+    from_name="佐藤　花子", from_address="hanako.sato@example.go.jp", subject="From twice")
+
+# --- charsets other than Japanese: never through a Japanese codec -------------------------------
+
+GBK_SUBJECT = "系統維護通知（內部）"  # traditional characters: GBK, not GB2312
+add("cs-01-gb2312-label-gbk-text.eml", mail(
+    base(Subject="=?GB2312?B?" + base64.b64encode(GBK_SUBJECT.encode("gbk")).decode() + "?=",
+         Message_ID="<gbk@example.cn>", Content_Type='text/plain; charset="GB2312"',
+         Content_Transfer_Encoding="8bit"),
+    "本週六進行系統維護，請知悉。".encode("gbk") + CRLF),
+    subject=GBK_SUBJECT, text="本週六進行系統維護，請知悉。")
+
+CZECH = "Čtvrtek: tiskárna v přízemí nefunguje"
+add("cs-02-raw-8bit-subject-body-charset.eml", mail(
+    b"From: novak@example.cz\r\nTo: helpdesk@example.go.jp\r\nSubject: " + CZECH.encode("cp1250")
+    + b"\r\nMessage-ID: <raw-cp1250@example.cz>\r\nContent-Type: text/plain; charset=windows-1250\r\n"
+    + b"Content-Transfer-Encoding: 8bit\r\n",
+    "Dobrý den, tiskárna nefunguje.".encode("cp1250") + CRLF),
+    subject=CZECH, text="Dobrý den, tiskárna nefunguje.")
+
+LATIN = "Überweisung für Büro Größe"
+add("cs-03-raw-latin1-no-charset.eml", mail(
+    b"From: " + "Jürgen Müller".encode("latin-1") + b" <juergen@example.de>\r\nTo: helpdesk@example.go.jp\r\n"
+    + b"Subject: " + LATIN.encode("latin-1") + b"\r\nMessage-ID: <raw-latin1@example.de>\r\n"
+    + b'Content-Type: multipart/mixed; boundary="l1"\r\n',
+    b"--l1\r\nContent-Type: text/plain\r\n\r\n" + "Grüße aus Köln".encode("latin-1") + b"\r\n--l1\r\n"
+    + b'Content-Type: application/pdf; name="' + "Bestätigung.pdf".encode("latin-1") + b'"\r\n'
+    + b'Content-Disposition: attachment; filename="' + "Bestätigung.pdf".encode("latin-1") + b'"\r\n'
+    + b"Content-Transfer-Encoding: base64\r\n\r\n" + b64(b"%PDF-1.4 fake") + b"--l1--\r\n"),
+    subject=LATIN, from_name="Jürgen Müller", from_address="juergen@example.de", text="Grüße aus Köln",
+    attachments=["Bestätigung.pdf"])
+
+# --- header shapes ------------------------------------------------------------------------------
+
+add("hdr-01-encoded-word-with-spaces.eml", mail(
+    base(Subject="=?UTF-8?Q?=E6=9D=B1=E4=BA=AC / =E5=A4=A7=E9=98=AA / 123?= =?UTF-8?Q?_=E4=BA=88=E5=AE=9A?=",
+         Message_ID="<q-spaces@example.go.jp>", Content_Type="text/plain; charset=utf-8"),
+    b"x\r\n"),
+    subject="東京 / 大阪 / 123 予定")
+
+add("hdr-02-raw-iso2022jp-subject.eml", mail(
+    b"From: jis@example.go.jp\r\nTo: helpdesk@example.go.jp\r\nSubject: " + cp50220("【至急】サーバ停止①")
+    + b"\r\nMessage-ID: <raw-jis@example.go.jp>\r\nContent-Type: text/plain; charset=iso-2022-jp\r\n",
+    cp50220("サーバが止まりました。") + CRLF),
+    subject="【至急】サーバ停止①", text="サーバが止まりました。")
+
+# --- Japanese labels that lie -------------------------------------------------------------------
+
+add("ja-19-utf8-labelled-iso2022jp.eml", mail(
+    base(Subject=word("文字コード"), Message_ID="<utf8-as-jis@example.go.jp>",
+         Content_Type="text/plain; charset=iso-2022-jp", Content_Transfer_Encoding="8bit"),
+    "ラベルはISO-2022-JP、中身はUTF-8です。".encode() + CRLF),
+    subject="文字コード", text="ラベルはISO-2022-JP、中身はUTF-8です。")
+
+add("ja-20-utf8-labelled-shift-jis.eml", mail(
+    base(Subject=word("携帯から"), Message_ID="<utf8-as-sjis@example.go.jp>",
+         Content_Type='text/plain; charset="Shift_JIS"', Content_Transfer_Encoding="8bit"),
+    "携帯から送信しています。よろしくお願いします！".encode() + CRLF),
+    subject="携帯から", text="携帯から送信しています。よろしくお願いします！")
+
+add("ja-21-eucjp-labelled-shift-jis.eml", mail(
+    base(Subject=word("旧システム"), Message_ID="<euc-as-sjis@example.go.jp>",
+         Content_Type="text/plain; charset=Shift_JIS", Content_Transfer_Encoding="8bit"),
+    "旧システムからの通知です。".encode("euc_jp") + CRLF),
+    subject="旧システム", text="旧システムからの通知です。")
+
+# --- several inline text parts ------------------------------------------------------------------
+
+add("mp-01-text-split-around-inline-image.eml", mail(
+    base(Subject=word("画面の件"), Message_ID="<apple-split@icloud.com>", X_Mailer="Apple Mail (2.3731)",
+         Content_Type='multipart/mixed; boundary="s1"'),
+    b"--s1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" + "エラー画面です。".encode() + b"\r\n"
+    + b'--s1\r\nContent-Type: image/png; name="screen.png"\r\nContent-Disposition: inline; filename="screen.png"\r\n'
+    + b"Content-Transfer-Encoding: base64\r\n\r\n" + b64(b"\x89PNG\r\n\x1a\nscreen") + b"--s1\r\n"
+    + b"Content-Type: text/plain; charset=utf-8\r\n\r\n" + "再起動しても同じです。".encode() + b"\r\n--s1--\r\n"),
+    text="エラー画面です。\n再起動しても同じです。", inline_attachments=1, attachments=[])
+
+add("mp-02-text-then-alternative-then-text-files.eml", mail(
+    base(Subject=word("ログ送付"), Message_ID="<mixed-alt@example.go.jp>",
+         Content_Type='multipart/mixed; boundary="m1"'),
+    b"--m1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" + "一つ目".encode() + b"\r\n"
+    + b'--m1\r\nContent-Type: multipart/alternative; boundary="m2"\r\n\r\n'
+    + b"--m2\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" + "二つ目".encode() + b"\r\n"
+    + b"--m2\r\nContent-Type: text/html; charset=utf-8\r\n\r\n" + "<p>二つ目（HTML）</p>".encode() + b"\r\n--m2--\r\n"
+    + b'--m1\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Disposition: attachment; filename="error.log"\r\n\r\n'
+    + b"ERROR 42\r\n"
+    + b'--m1\r\nContent-Type: text/plain; charset=utf-8; name="memo.txt"\r\n\r\n' + "メモ".encode() + b"\r\n--m1--\r\n"),
+    text="一つ目\n二つ目", attachments=["error.log", "memo.txt"])
+
+# --- junk before the headers --------------------------------------------------------------------
+
+add("odd-12-junk-line-before-headers.eml",
+    b"---- Original email message ----\r\n" + mail(
+        base(Subject=word("転送されたお問い合わせ"), Message_ID="<junk-first@example.go.jp>",
+             Content_Type="text/plain; charset=utf-8"),
+        "フォームからの問い合わせです。".encode() + CRLF),
+    subject="転送されたお問い合わせ", from_name="山田　太郎", from_address="taro.yamada@example.go.jp",
+    text="フォームからの問い合わせです。")
+
+
 def main() -> None:
     expected: dict[str, dict[str, object]] = {}
     for name, (raw, wanted) in CORPUS.items():

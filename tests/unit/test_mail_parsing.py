@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from helpdesk.mail import japanese, parsing
 
@@ -38,6 +40,8 @@ def test_every_mail_of_the_corpus_parses_as_expected(name: str) -> None:
         assert sum(a.is_inline for a in mail.attachments) == wanted["inline_attachments"]
     if "from_name" in wanted:
         assert (mail.from_name, mail.from_address) == (wanted["from_name"], wanted["from_address"])
+    if "to" in wanted:
+        assert (mail.to, mail.cc) == (wanted["to"], wanted.get("cc", []))
     if "in_reply_to" in wanted:
         assert (mail.in_reply_to, mail.references) == (wanted["in_reply_to"], wanted["references"])
     if "auto" in wanted:
@@ -78,6 +82,36 @@ def test_a_missing_charset_is_told_apart() -> None:
     for codec in ("utf-8", "euc_jp", "cp932"):
         assert japanese.decode_bytes(text.encode(codec), None) == text
     assert japanese.decode_bytes(b"\xff\xfe\x00garbage", "no-such-charset")  # never raises
+
+
+def test_a_declared_chinese_charset_that_fails_is_not_handed_to_the_japanese_guesser() -> None:
+    assert japanese.decode_bytes("维护".encode("gbk") + b"\xff", "gb2312") == "维护\ufffd"
+
+
+def test_unlabelled_latin_1_is_not_read_as_japanese() -> None:
+    for text in ("Bestätigung", "Ça va", "Hans BÄKO Schönland"):
+        assert japanese.decode_bytes(text.encode("latin-1"), None) == text
+
+
+def test_unlabelled_chinese_never_comes_out_as_half_width_katakana() -> None:
+    decoded = japanese.decode_bytes("最佳注塑工艺参數設定方法".encode("gbk"), None)
+    assert not any("\uff61" <= ch <= "\uff9f" or "\ue000" <= ch <= "\uf8ff" for ch in decoded)
+
+
+def test_unlabelled_japanese_with_half_width_words_and_ascii_is_still_guessed() -> None:
+    for text in ("ﾒｰﾙｻｰﾊﾞ停止のお知らせ", "iPhone用Wi-Fi設定", "Re: 【至急】VPNｴﾗｰ"):
+        for codec in ("cp932", "euc_jp"):
+            assert japanese.decode_bytes(text.encode(codec), None) == text
+
+
+def test_encoded_words_with_spaces_are_decoded_one_by_one() -> None:
+    assert japanese.decode_header("=?UTF-8?Q?a b?= =?ISO-8859-1?Q?=E9?= und =?UTF-8?Q?c?=") == "a bé und c"
+
+
+@given(st.binary(max_size=64), st.sampled_from([None, "iso-2022-jp", "shift_jis", "euc-jp", "utf-8", "gb2312",
+                                                "ks_c_5601-1987", "windows-1250", "hex", "x-unknown"]))
+def test_decoding_any_bytes_under_any_label_never_raises(data: bytes, charset: str | None) -> None:
+    assert isinstance(japanese.decode_bytes(data, charset, hint="koi8-r"), str)
 
 
 def test_broken_escape_sequences_and_jis_x_0212_never_raise() -> None:

@@ -11,7 +11,9 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import Envelope, Session
 from flask import Flask
+from sqlalchemy import select
 
+from helpdesk.core.db import db
 from helpdesk.mail.models import MailMessage, MailStatus
 from tests.conftest import MakeTicket, MakeUser
 from tests.support import free_port, wait_for
@@ -68,3 +70,27 @@ def test_a_new_ticket_reaches_the_requester_by_smtp_once(
     body = parsed.get_body(preferencelist=("plain",)).get_content()
     assert f"https://helpdesk.example.go.jp/portal/tickets/{ticket.number}" in body
     assert b"\r\nBcc:" not in raw
+
+
+def test_a_mail_held_back_while_smtp_is_down_is_sent_once_when_it_returns(
+    worker: Any, worker_app: Flask, make_user: MakeUser, make_ticket: MakeTicket
+) -> None:
+    requester = make_user(email="jiro.suzuki@example.go.jp")
+    make_ticket(requester=requester, subject="共有フォルダに入れない")
+    # Nothing listens on PORT yet: the first attempt is refused and counted, the mail stays queued.
+    wait_for(lambda: count_rows(MailMessage, MailMessage.attempts >= 1) == 1, timeout=WAIT,
+             message="the first, refused attempt")
+    assert count_rows(MailMessage, MailMessage.status == MailStatus.QUEUED) == 1
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=PORT)
+    controller.start()
+    try:
+        # The task's own backoff (first retry within 30 s, jittered) brings it back.
+        wait_for(lambda: count_rows(MailMessage, MailMessage.status == MailStatus.SENT) == 1, timeout=WAIT,
+                 message="the retried mail marked sent")
+        row = db.session.scalars(select(MailMessage)).one()
+        assert row.attempts >= 2
+        assert row.status_reason == "smtp"
+        assert [recipients for recipients, _ in inbox.messages] == [["jiro.suzuki@example.go.jp"]]
+    finally:
+        controller.stop()
