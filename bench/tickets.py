@@ -588,10 +588,16 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def serve(url: str, workdir: Path, *, workers: int, threads: int) -> tuple[subprocess.Popen[bytes], int]:
-    """Start gunicorn on a free local port with production settings; wait until it answers."""
+def serve(url: str, workdir: Path, *, workers: int, threads: int, secret_key: str | None = None,
+          log: Path | None = None) -> tuple[subprocess.Popen[bytes], int]:
+    """Start gunicorn on a free local port with production settings; wait until it answers.
+
+    ``secret_key`` signs the sessions (a client that minted its own cookies passes the one it used);
+    ``log`` receives gunicorn's output (else it goes to this terminal).
+    """
     port = _free_port()
-    env = {**os.environ, "HELPDESK_ENV": "production", "HELPDESK_SECRET_KEY": secrets.token_urlsafe(32),
+    env = {**os.environ, "HELPDESK_ENV": "production",
+           "HELPDESK_SECRET_KEY": secret_key or secrets.token_urlsafe(32),
            "HELPDESK_DATABASE_URL": url,
            "HELPDESK_BROKER_URL": os.environ.get("BENCH_BROKER_URL")
            or f"sqla+sqlite:///{workdir / 'broker.sqlite'}",
@@ -605,7 +611,9 @@ def serve(url: str, workdir: Path, *, workers: int, threads: int) -> tuple[subpr
                "--workers", str(workers), "--threads", str(threads), "--worker-class",
                "gthread" if threads > 1 else "sync", "--log-level", "warning", "--timeout", "120",
                "wsgi:app"]
-    process = subprocess.Popen(command, cwd=ROOT, env=env)
+    output = log.open("wb") if log is not None else None
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output,
+                               stderr=subprocess.STDOUT if output else None)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:

@@ -92,6 +92,13 @@ class Base:
     MAIL_RATE_WINDOW_SECONDS = 600.0
     #: How often SLA clocks are swept for warnings and breaches (alerts come this late at most).
     SLA_SWEEP_SECONDS = 60.0
+    #: Outage detection: at least this many fault reports of one service within the window propose
+    #: a major incident to the supervisors; the detector runs this often.
+    INCIDENT_DETECT_THRESHOLD = 5
+    INCIDENT_DETECT_WINDOW_MINUTES = 10.0
+    INCIDENT_DETECT_SECONDS = 60.0
+    #: The restoration target incidents are measured against (the ministry's one-hour rule).
+    INCIDENT_RESTORATION_TARGET_MINUTES = 60
     #: An unanswered handoff request lapses after this; the sender still holds the ticket.
     HANDOFF_EXPIRY_HOURS = 24.0
     #: Webhooks: hosts that may resolve to internal addresses anyway (none in production),

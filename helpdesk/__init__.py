@@ -55,10 +55,12 @@ def create_app(env: str | None = None, **overrides: Any) -> Flask:
 
     import helpdesk.models  # noqa: F401 - relationships need every model registered
     from helpdesk.handoff.services import register_hooks
+    from helpdesk.incidents.services import register_hooks as register_incident_hooks
     from helpdesk.sla.services import register_hooks as register_sla_hooks
 
     register_hooks()  # closing a ticket withdraws its unanswered handoff
     register_sla_hooks()  # every ticket change keeps its SLA clocks in step
+    register_incident_hooks()  # a major incident's parent carries its children along
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "helpdesk" / "migrations"), render_as_batch=True)

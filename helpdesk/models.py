@@ -8,6 +8,8 @@ from helpdesk.core import idempotency as idempotency_models
 from helpdesk.core import outbox as outbox_models
 from helpdesk.handoff import models as handoff_models
 from helpdesk.incidents import models as incidents_models
+from helpdesk.knowledge import models as knowledge_models
+from helpdesk.knowledge import search as knowledge_search  # registers the FTS5 upkeep events
 from helpdesk.mail import models as mail_models
 from helpdesk.notifications import models as notifications_models
 from helpdesk.responsibility import models as responsibility_models
@@ -23,6 +25,8 @@ ALL_MODULES = (
     outbox_models,
     handoff_models,
     incidents_models,
+    knowledge_models,
+    knowledge_search,
     mail_models,
     notifications_models,
     responsibility_models,

@@ -10,6 +10,8 @@ from helpdesk.handoff.services import (
     TASK_WEBHOOK_MESSAGE_SHARED,
     TASK_WEBHOOK_TICKET_CLOSED,
 )
+from helpdesk.incidents.detection import TASK_INCIDENT_PROPOSED
+from helpdesk.incidents.services import TASK_INCIDENT_UPDATE
 from helpdesk.mail.delivery import TASK_MAIL_SEND
 from helpdesk.mail.services import TASK_MAIL_STORM
 from helpdesk.sla.calendar_settings import TASK_SLA_RECOMPUTE
@@ -46,3 +48,6 @@ SLA_RECOMPUTE = TASK_SLA_RECOMPUTE  # "sla.recompute_calendar"
 MAIL_STORM = TASK_MAIL_STORM  # "notifications.mail_storm"
 MAIL_SEND = TASK_MAIL_SEND  # "mail.send"
 MAIL_POLL = "mail.poll_imap"
+INCIDENT_UPDATE = TASK_INCIDENT_UPDATE  # "notifications.incident_update"
+INCIDENT_PROPOSED = TASK_INCIDENT_PROPOSED  # "notifications.incident_proposed"
+INCIDENT_DETECT = "incidents.detect"

@@ -8,6 +8,7 @@ from typing import Any
 from workers.names import (
     HANDOFF_SWEEP,
     HEARTBEAT,
+    INCIDENT_DETECT,
     MAIL_POLL,
     OUTBOX_RELAY,
     PRUNE_IDEMPOTENCY_KEYS,
@@ -27,6 +28,9 @@ def beat_schedule(config: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
             "task": HANDOFF_SWEEP, "schedule": float(config["HANDOFF_SWEEP_SECONDS"])
         },
         "mail-poll": {"task": MAIL_POLL, "schedule": float(config["MAIL_IMAP_POLL_SECONDS"])},
+        "incident-detection": {
+            "task": INCIDENT_DETECT, "schedule": float(config["INCIDENT_DETECT_SECONDS"])
+        },
         "sla-clocks": {"task": SLA_SWEEP, "schedule": float(config["SLA_SWEEP_SECONDS"])},
         "webhook-retries": {"task": WEBHOOK_SWEEP, "schedule": float(config["WEBHOOK_SWEEP_SECONDS"])},
         # Keys live 24 hours; an hourly sweep keeps the table small with one DELETE.

@@ -15,6 +15,8 @@ from helpdesk.core import idempotency, outbox
 from helpdesk.core.actor import SYSTEM
 from helpdesk.core.time import utcnow
 from helpdesk.handoff import services as handoffs
+from helpdesk.incidents import detection
+from helpdesk.incidents import services as incidents
 from helpdesk.mail import delivery, imap
 from helpdesk.mail import services as mail_services
 from helpdesk.notifications import services as notifications
@@ -248,3 +250,23 @@ def record_webhook_message_shared(outbox_id: int) -> bool:
 def deliver_due_webhooks() -> int:
     """Retry failed deliveries whose backoff has passed (the beat runs this every 30 s)."""
     return _deliver_due()
+
+
+@shared_task(name=names.INCIDENT_DETECT, ignore_result=True)
+def detect_incidents() -> int:
+    """Propose a major incident for each service with a cluster of fault reports (set-based)."""
+    return len(detection.detect(now=utcnow(), settings=detection.detection_settings_from(current_app.config)))
+
+
+@shared_task(name=names.INCIDENT_PROPOSED, **OUTBOX_TASK)
+def incident_proposed(outbox_id: int) -> bool:
+    """Tell the supervisors (and mail them) that an outage is proposed for declaration."""
+    return _notify(outbox_id, lambda p, key, at: detection.notify_proposed(
+        int(p["proposal_id"]), source_key=key, now=at))
+
+
+@shared_task(name=names.INCIDENT_UPDATE, **OUTBOX_TASK)
+def incident_update(outbox_id: int) -> bool:
+    """Tell every linked requester and subscriber of an incident's update, once each, by app and mail."""
+    return _notify(outbox_id, lambda p, key, at: incidents.broadcast_update(
+        int(p["update_id"]), source_key=key, now=at))

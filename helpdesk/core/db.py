@@ -165,7 +165,8 @@ def is_postgresql() -> bool:
 
 #: Objects the migrations create by hand (search indexes) that the models cannot express,
 #: and Celery's embedded-broker tables; autogenerate and drift checks leave them alone.
-HAND_MADE_PREFIXES = ("kombu_", "ticket_search", "ix_tickets_search_trgm")
+HAND_MADE_PREFIXES = ("kombu_", "ticket_search", "ix_tickets_search_trgm", "article_search",
+                      "ix_articles_search_trgm")
 
 
 def include_in_migrations(

@@ -17,9 +17,11 @@ from helpdesk.accounts.models import Department, Party, PartyKind, Role, Site, S
 from helpdesk.core.actor import SYSTEM, Actor
 from helpdesk.core.db import unit_of_work
 from helpdesk.demo import content
+from helpdesk.demo import knowledge as demo_knowledge
 from helpdesk.handoff import queries as handoff_queries
 from helpdesk.handoff import services as handoffs
 from helpdesk.handoff.models import Demarcation
+from helpdesk.incidents import services as incidents
 from helpdesk.responsibility.models import ResponsibilitySegment
 from helpdesk.sla import services as sla
 from helpdesk.sla.models import (
@@ -78,7 +80,8 @@ def load(*, ticket_count: int = 300, now: datetime) -> LoadResult:
     created = {"calendars and sla policy": sla.install_defaults(actor=SYSTEM, now=now),
                "sites and departments": _sites(), "parties": _parties(now),
                "services": _services(), "demarcation rows": _demarcation(),
-               "people": _people(now), "tickets": 0}
+               "people": _people(now), "knowledge articles": 0, "tickets": 0}
+    created["knowledge articles"] = demo_knowledge.load(now=now)
     created["tickets"] = _tickets(ticket_count, now)
     return LoadResult(created)
 
@@ -222,7 +225,7 @@ def _tickets(count: int, now: datetime) -> int:
         users = {u.email: u for u in session.scalars(select(User))}
     staff = {role: [u for u in users.values() if u.role.value == role]
              for role in ("agent", "vendor", "security")}
-    specs = sorted(content.generate_ticket_specs(count=count - 1, now=now),
+    specs = sorted(content.generate_ticket_specs(count=max(0, count - LIVE_OUTAGE_TICKETS), now=now),
                    key=lambda s: -s["opened_minutes_ago"])
     for index, spec in enumerate(specs):
         _one_ticket(spec, users, staff, index, now)
@@ -230,35 +233,57 @@ def _tickets(count: int, now: datetime) -> int:
     return len(specs) + _live_outage(staff, now)
 
 
+#: The live outage: the first report, the incident's parent and the reports linked after it.
+LIVE_OUTAGE_TICKETS = 6
+
+
 def _live_outage(staff: dict[str, list[User]], now: datetime) -> int:
-    """A ministry-wide mail outage reported 12 minutes ago and already with the operations vendor,
-    so that the demo shows the one-hour restoration countdown in the console and the vendor queue."""
+    """A ministry-wide mail outage first reported 12 minutes ago, declared a major incident, with more
+    reports linked, handed to the operations vendor and one update posted: the demo shows the portal's
+    banner, the incident page and the one-hour restoration countdown in the console and vendor queue."""
     with unit_of_work() as session:
         operations = session.scalar(select(Party).where(Party.code == "operations"))
         requester = session.scalar(select(User).where(User.email == content.PEOPLE[0]["email"]))
-    if operations is None or requester is None:
+        supervisor = session.scalar(select(User).where(User.role == Role.SUPERVISOR).order_by(User.id))
+        others = list(session.scalars(select(User).where(User.role == Role.REQUESTER, User.id != (
+            requester.id if requester else 0)).order_by(User.id).limit(LIVE_OUTAGE_TICKETS - 2)))
+    if operations is None or requester is None or supervisor is None:
         return 0
     vendors = [u for u in staff["vendor"] if any(m.party_id == operations.id for m in u.memberships)]
     if not vendors:
         return 0
     agent = accounts.actor_for(staff["agent"][0])
+    lead = accounts.actor_for(supervisor)
     opened = now - timedelta(minutes=12)
-    ticket = tickets.open_ticket(tickets.NewTicket(
+    first = tickets.open_ticket(tickets.NewTicket(
         type=TicketType.FAULT, subject="本省全館でメールの送受信ができない",
         description="9時台から本省の全フロアで Outlook の送受信ができません。他の職員も同じ症状です。",
         impact=Impact.MINISTRY, urgency=Urgency.HIGH, channel=Channel.PHONE, service_code="mail",
         requester_id=requester.id), actor=agent, now=opened)
-    tickets.add_message(ticket.id, MessageKind.PUBLIC_REPLY,
+    tickets.add_message(first.id, MessageKind.PUBLIC_REPLY,
                         "全館でメールが使えない障害として受け付けました。運用業者が復旧作業に入ります。",
                         actor=agent, now=opened + timedelta(minutes=3))
-    handoff = handoffs.request_handoff(ticket.id, handoffs.HandoffRequest(
-        to_party_id=operations.id, idempotency_key=f"demo-outage-{ticket.id}",
+    incident = incidents.declare(incidents.IncidentDraft(
+        title="本省全館でメールが使えない", service_code="mail",
+        notice_ja="現在、本省でメールの送受信ができません。復旧作業中です。",
+        notice_en="Mail cannot be sent or received at headquarters. Restoration is under way."),
+        actor=lead, now=opened + timedelta(minutes=2), from_ticket_id=first.id)
+    for minutes, person in enumerate(others, start=3):  # more reports, linked as they arrive
+        tickets.open_ticket(tickets.NewTicket(
+            type=TicketType.FAULT, subject="メールが送れません", description="送信するとエラーになります。",
+            impact=Impact.PERSON, urgency=Urgency.HIGH, service_code="mail"),
+            actor=accounts.actor_for(person), now=opened + timedelta(minutes=minutes))
+    handoff = handoffs.request_handoff(incident.ticket_id, handoffs.HandoffRequest(
+        to_party_id=operations.id, idempotency_key=f"demo-outage-{incident.ticket_id}",
         symptom="本省全館でメールの送受信不可（Outlook で送受信エラー）", impact="本省全職員",
         steps_taken="複数フロア・複数端末で再現を確認", requester_contact=requester.display_name,
     ), actor=agent, now=opened + timedelta(minutes=4))
     handoffs.accept_handoff(handoff.id, actor=accounts.actor_for(vendors[0]),
-                            now=opened + timedelta(minutes=6), receiver_reference=f"OPS-{4000 + ticket.id}")
-    return 1
+                            now=opened + timedelta(minutes=6),
+                            receiver_reference=f"OPS-{4000 + incident.ticket_id}")
+    incidents.post_update(incident.id, "運用事業者が原因を調査しています。次のお知らせは30分後の予定です。",
+                          actor=agent, now=opened + timedelta(minutes=8))
+    return 2 + len(others)
 
 
 def _waiting_handoffs(staff: dict[str, list[User]], now: datetime, *, count: int = 6) -> None:

@@ -132,7 +132,8 @@ def _mail_for(
 ) -> MailMessage:
     with force_locale(user.locale or "ja"):
         subject, lines = _words(notification, ticket)
-        link = _link(user, ticket, settings) if ticket is not None else f"{settings.public_url}/notifications"
+        link = _link(user, ticket, settings) if ticket is not None else _link_without_ticket(
+            notification, user, settings)
         text = _text(lines, link)
         if ticket is not None and user.id == ticket.requester_id and not ticket.is_confidential:
             text += "\n" + _("このメールに返信すると、チケットへの返信として届きます。")
@@ -241,6 +242,9 @@ def _words(notification: Notification, ticket: Ticket | None) -> tuple[str, list
         NotificationKind.SLA_BREACH: _("SLA期限を過ぎました"),
         NotificationKind.MAIL_STORM: _("短時間に大量のメールが届いています"),
         NotificationKind.MENTIONED: _("内部メモであなたの名前が挙がりました"),
+        NotificationKind.INCIDENT_UPDATE: _("障害情報の更新: %(title)s", title=data.get("title", "")),
+        NotificationKind.INCIDENT_PROPOSED: _("大規模障害の候補: %(service)s",
+                                              service=data.get("service", "")),
     }.get(kind, _("お知らせ"))
     if kind is NotificationKind.STATUS_CHANGED:
         headline = {
@@ -265,6 +269,11 @@ def _words(notification: Notification, ticket: Ticket | None) -> tuple[str, list
         and ticket.rated_at is None
     ):
         lines += ["", _("よろしければ、リンク先で対応の満足度（1〜5）を評価してください。")]
+    if kind is NotificationKind.INCIDENT_UPDATE:
+        lines += ["", str(data.get("body", ""))]
+    if kind is NotificationKind.INCIDENT_PROPOSED:
+        lines.append(_("%(service)sの障害報告が%(count)s件届いています。大規模障害として宣言するか判断してください。",
+                       service=data.get("service", ""), count=data.get("count", "")))
     if kind is NotificationKind.MAIL_STORM:
         lines.append(
             _("%(address)s から %(count)s 通", address=data.get("address", ""), count=data.get("count", ""))
@@ -278,6 +287,15 @@ def _link(user: User, ticket: Ticket, settings: DeliverySettings) -> str:
     if user.role in (Role.VENDOR,):
         return f"{settings.public_url}/vendor/"
     return f"{settings.public_url}/console/tickets/{ticket.number}"
+
+
+def _link_without_ticket(notification: Notification, user: User, settings: DeliverySettings) -> str:
+    """Where a mail about no ticket points: the incident pages, or the notification list."""
+    if notification.kind is NotificationKind.INCIDENT_UPDATE and user.role is Role.REQUESTER:
+        return f"{settings.public_url}/portal/status"
+    if notification.kind in (NotificationKind.INCIDENT_UPDATE, NotificationKind.INCIDENT_PROPOSED):
+        return f"{settings.public_url}/console/incidents"
+    return f"{settings.public_url}/notifications"
 
 
 def _thread(ticket_id: int) -> list[str]:

@@ -28,6 +28,8 @@ class NotificationKind(StrEnum):
     SLA_BREACH = "sla_breach"  # a clock passed its due time: the same people
     MENTIONED = "mentioned"  # someone wrote @you in an internal note
     MAIL_STORM = "mail_storm"  # one address sent more mail than the rate limit: supervisors
+    INCIDENT_PROPOSED = "incident_proposed"  # many reports of one outage: supervisors may declare it
+    INCIDENT_UPDATE = "incident_update"  # news of a major incident: its requesters and subscribers
 
 
 class Notification(Model):

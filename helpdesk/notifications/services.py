@@ -123,6 +123,16 @@ def _members(party_ids: list[int], *, leads_only: bool = False) -> list[int]:
     return sorted(set(db.session.scalars(stmt)))
 
 
+def notify_users(user_ids: list[int], ticket: Ticket | None, kind: NotificationKind, *, source_key: str,
+                 now: datetime, data: dict[str, Any]) -> int:
+    """Tell each of ``user_ids`` (once per source, however often it runs); returns how many were added.
+
+    For higher domains that decide the recipients themselves (an incident's update); run inside their
+    unit of work.
+    """
+    return _notify_many(user_ids, ticket, kind, source_key=source_key, now=now, data=data)
+
+
 def _notify_many(user_ids: list[int], ticket: Ticket | None, kind: NotificationKind, *, source_key: str,
                  now: datetime, data: dict[str, Any]) -> int:
     return sum(_notify(user_id, ticket, kind, source_key=source_key, now=now, data=data)

@@ -18,8 +18,23 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, event, func, inspect, select, text
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Integer,
+    Text,
+    and_,
+    column,
+    delete,
+    event,
+    func,
+    insert,
+    inspect,
+    select,
+    table,
+)
 from sqlalchemy.orm import joinedload
 
 from helpdesk.core.actor import Actor
@@ -51,51 +66,64 @@ def _like_pattern(term: str) -> str:
     return f"%{escaped}%"
 
 
-_fts_present: dict[str, bool] = {}
+class TrigramSearch:
+    """Substring search over one model's ``search_text`` column, answered from an index where possible.
+
+    PostgreSQL's gin_trgm_ops index (made by the migration) serves LIKE by itself. On SQLite the
+    migration makes a standalone FTS5 trigram table named ``fts_table`` (rowid = the model's id);
+    this object keeps it in step in the same transaction. Tickets and knowledge-base articles
+    share this, so both search Japanese the same way.
+    """
+
+    def __init__(self, model: Any, fts_table: str) -> None:
+        self.model = model
+        self.fts_table = fts_table
+        self._fts = table(fts_table, column("rowid", Integer), column("search_text", Text))
+        self._present: dict[str, bool] = {}
+        event.listen(model, "after_insert", self._index)
+        event.listen(model, "after_update", self._index)
+        event.listen(model, "after_delete", self._unindex)
+
+    def has_fts_table(self, connection: Connection | None = None) -> bool:
+        """Whether the migration could create the FTS5 table (SQLite 3.34+); asked once per database."""
+        bind = connection if connection is not None else db.engine
+        url = str(bind.engine.url)
+        if url not in self._present:
+            self._present[url] = inspect(bind).has_table(self.fts_table)
+        return self._present[url]
+
+    def _fts_applies(self, connection: Connection) -> bool:
+        return connection.dialect.name == "sqlite" and self.has_fts_table(connection)
+
+    def _index(self, _mapper: object, connection: Connection, row: Any) -> None:
+        """Keep SQLite's FTS5 copy of ``search_text`` in step, in the same transaction."""
+        if not self._fts_applies(connection):
+            return
+        if not inspect(row).attrs.search_text.history.has_changes():
+            return
+        connection.execute(delete(self._fts).where(self._fts.c.rowid == row.id))
+        connection.execute(insert(self._fts).values(rowid=row.id, search_text=row.search_text))
+
+    def _unindex(self, _mapper: object, connection: Connection, row: Any) -> None:
+        if self._fts_applies(connection):
+            connection.execute(delete(self._fts).where(self._fts.c.rowid == row.id))
+
+    def condition(self, term: str) -> ColumnElement[bool]:
+        """One normalised term as a WHERE clause, answered from the index where the engine can."""
+        if db.engine.dialect.name == "sqlite" and len(term) >= 3 and self.has_fts_table():
+            phrase = '"' + term.replace('"', '""') + '"'
+            matching = select(self._fts.c.rowid).where(self._fts.c.search_text.op("MATCH")(phrase))
+            return self.model.id.in_(matching)  # type: ignore[no-any-return]
+        # PostgreSQL uses the gin_trgm_ops index for LIKE with 3+ characters by itself.
+        return self.model.search_text.like(_like_pattern(term), escape="\\")  # type: ignore[no-any-return]
 
 
-def _has_fts_table(connection: Connection | None = None) -> bool:
-    """Whether the migration could create the FTS5 table (SQLite 3.34+); asked once per database."""
-    bind = connection if connection is not None else db.engine
-    url = str(bind.engine.url)
-    if url not in _fts_present:
-        _fts_present[url] = inspect(bind).has_table("ticket_search")
-    return _fts_present[url]
-
-
-def _fts_applies(connection: Connection) -> bool:
-    return connection.dialect.name == "sqlite" and _has_fts_table(connection)
-
-
-@event.listens_for(Ticket, "after_insert")
-@event.listens_for(Ticket, "after_update")
-def _index_ticket(_mapper: object, connection: Connection, ticket: Ticket) -> None:
-    """Keep SQLite's FTS5 copy of ``search_text`` in step, in the same transaction."""
-    if not _fts_applies(connection):
-        return
-    if not inspect(ticket).attrs.search_text.history.has_changes():
-        return
-    connection.execute(text("DELETE FROM ticket_search WHERE rowid = :id"), {"id": ticket.id})
-    connection.execute(text("INSERT INTO ticket_search(rowid, search_text) VALUES (:id, :text)"),
-                       {"id": ticket.id, "text": ticket.search_text})
-
-
-@event.listens_for(Ticket, "after_delete")
-def _unindex_ticket(_mapper: object, connection: Connection, ticket: Ticket) -> None:
-    if _fts_applies(connection):
-        connection.execute(text("DELETE FROM ticket_search WHERE rowid = :id"), {"id": ticket.id})
+TICKETS = TrigramSearch(Ticket, "ticket_search")
 
 
 def term_condition(term: str) -> ColumnElement[bool]:
-    """One term as a WHERE clause that the engine can answer from its index where possible."""
-    if db.engine.dialect.name == "sqlite" and len(term) >= 3 and _has_fts_table():
-        phrase = '"' + term.replace('"', '""') + '"'
-        matching = text("SELECT rowid FROM ticket_search WHERE ticket_search MATCH :phrase").bindparams(
-            phrase=phrase
-        )
-        return Ticket.id.in_(matching)
-    # PostgreSQL uses the gin_trgm_ops index for LIKE with 3+ characters by itself.
-    return Ticket.search_text.like(_like_pattern(term), escape="\\")
+    """One term as a WHERE clause over tickets (see :class:`TrigramSearch`)."""
+    return TICKETS.condition(term)
 
 
 @dataclass

@@ -245,6 +245,10 @@ def _open_ticket(
                      data={"type": ticket.type.value, "channel": ticket.channel.value,
                            "priority": ticket.priority.value})
         outbox.emit(TASK_TICKET_OPENED, {"ticket_id": ticket.id}, now=now)
+        # After the number and the audit chain are held: a hook's own audit events then take the locks
+        # in the order every opening takes them (the chain before the number would deadlock).
+        for hook in ON_OPEN:
+            hook(ticket, actor, now)
         if ticket.type is TicketType.SECURITY:
             for hook in ON_SECURITY_INCIDENT:
                 hook(ticket, actor, now)
@@ -409,6 +413,10 @@ def break_glass(ticket_id: int, reason: str, *, actor: Actor, now: datetime) -> 
 #: Run inside the unit of work when a ticket is opened as, or becomes, a security incident
 #: (the handoff domain proposes the handoff to the security team at once).
 ON_SECURITY_INCIDENT: list[Callable[[Ticket, Actor, datetime], object]] = []
+
+#: Run inside the unit of work when a ticket has opened (numbered and audited; the incidents domain
+#: links a fault report to the open major incident of its service here).
+ON_OPEN: list[Callable[[Ticket, Actor, datetime], object]] = []
 
 #: Run inside the unit of work after every change of a ticket's status, classification, first
 #: response or restoration (the SLA domain keeps its clocks in step here).

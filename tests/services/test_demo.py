@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from helpdesk.demo import loader
 from helpdesk.handoff import queries as handoff_queries
 from helpdesk.handoff.models import Handoff, HandoffState
+from helpdesk.incidents.models import IncidentUpdate, MajorIncident
 from helpdesk.responsibility import ledger
 from helpdesk.responsibility.services import list_segments
 from helpdesk.tickets.models import Service, Ticket
@@ -24,6 +25,10 @@ def test_demo_load_is_complete_and_idempotent(db: Any) -> None:
     assert first.created["tickets"] == 20
     assert not any(again.created.values())
     assert db.session.query(Handoff).filter(Handoff.state == HandoffState.ACCEPTED).count() > 0
+    # The live mail outage is a declared major incident with its reports linked and one update posted.
+    incident = db.session.scalars(select(MajorIncident)).one()
+    assert db.session.scalar(select(func.count()).where(Ticket.parent_id == incident.ticket_id)) == 5
+    assert db.session.scalar(select(func.count()).select_from(IncidentUpdate)) == 1
     violations = []
     for ticket in db.session.scalars(select(Ticket)):
         spans = [ledger.Span(s.party_id, s.started_at, s.ended_at) for s in list_segments(ticket.id)]

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, EmailField, IntegerField, SelectField, StringField, URLField
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    URLField,
+)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 
@@ -49,3 +58,11 @@ class ClosureForm(FlaskForm):  # type: ignore[misc]
     reason = StringField(_l("理由"), validators=[DataRequired(message=_l("理由を入力してください。")),
                                                 Length(max=200)])
     is_annual = BooleanField(_l("毎年繰り返す（年末年始など）"))
+
+
+class SeriousIncidentForm(FlaskForm):  # type: ignore[misc]
+    """The ministry's decision that an incident is serious (重大障害), and why."""
+
+    serious = BooleanField(_l("重大障害として登録する"))
+    reason = TextAreaField(_l("理由（月次報告に記載されます）"), validators=[
+        Length(max=2000, message=_l("2000文字以内です。"))])

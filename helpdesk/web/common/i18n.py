@@ -46,6 +46,8 @@ def jst(value: datetime | None, fmt: str = "short") -> str:
         return ""
     if fmt == "long":
         return str(format_datetime(value, "yyyy/MM/dd HH:mm:ss"))
+    if fmt == "time":  # today's outage banner: "10:05〜"
+        return str(format_datetime(value, "HH:mm"))
     return str(format_datetime(value, "yyyy/MM/dd HH:mm"))
 
 

@@ -169,3 +169,60 @@ class BreakGlassForm(FlaskForm):  # type: ignore[misc]
 
     reason = TextAreaField(_l("緊急閲覧の理由"), validators=[
         DataRequired(message=_l("緊急閲覧の理由を入力してください。")), Length(max=1000)])
+
+
+class DeclareIncidentForm(FlaskForm):  # type: ignore[misc]
+    """A major incident: what is down, where, and what staff are told in the portal."""
+
+    title = StringField(_l("件名"), validators=[
+        DataRequired(message=_l("件名を入力してください。")),
+        Length(max=200, message=_l("200文字以内です。"))])
+    service = SelectField(_l("影響サービス"), validate_choice=False)
+    site = SelectField(_l("影響拠点（空欄は全拠点）"), validate_choice=False)
+    notice_ja = TextAreaField(_l("ポータルのお知らせ（日本語、空欄なら自動）"), validators=[
+        Length(max=1000, message=_l("1000文字以内です。"))])
+    notice_en = TextAreaField(_l("ポータルのお知らせ（英語）"), validators=[
+        Length(max=1000, message=_l("1000文字以内です。"))])
+    is_public = BooleanField(_l("ポータルにお知らせを表示する"), default=True)
+    auto_link = BooleanField(_l("このサービスの新しい障害報告を自動で紐付ける"), default=True)
+    from_ticket = HiddenField()
+
+
+class IncidentNoticeForm(FlaskForm):  # type: ignore[misc]
+    """Change the banner and the self-linking of an incident."""
+
+    notice_ja = TextAreaField(_l("ポータルのお知らせ（日本語）"), validators=[
+        DataRequired(message=_l("お知らせを入力してください。")),
+        Length(max=1000, message=_l("1000文字以内です。"))])
+    notice_en = TextAreaField(_l("ポータルのお知らせ（英語）"), validators=[
+        Length(max=1000, message=_l("1000文字以内です。"))])
+    is_public = BooleanField(_l("ポータルにお知らせを表示する"))
+    auto_link = BooleanField(_l("このサービスの新しい障害報告を自動で紐付ける"))
+
+
+class IncidentUpdateForm(FlaskForm):  # type: ignore[misc]
+    """News for every linked requester and subscriber."""
+
+    body = TextAreaField(_l("お知らせの内容（紐付いた全員に通知・メールされます）"), validators=[
+        DataRequired(message=_l("お知らせの内容を入力してください。")),
+        Length(max=5000, message=_l("5000文字以内です。"))])
+
+
+class IncidentRestorationForm(RestorationForm):
+    """Restoration of the whole outage, with optional news."""
+
+    message = TextAreaField(_l("あわせて送るお知らせ（任意）"), validators=[Length(max=5000)])
+
+
+class LinkReportsForm(FlaskForm):  # type: ignore[misc]
+    """Ticket numbers to link, separated by spaces, commas or lines."""
+
+    numbers = TextAreaField(_l("チケット番号（空白・改行区切り）"), validators=[
+        DataRequired(message=_l("チケット番号を入力してください。"))])
+
+
+class LinkToIncidentForm(FlaskForm):  # type: ignore[misc]
+    """From a ticket's workspace: the incident it belongs to."""
+
+    incident = SelectField(_l("大規模障害"), validate_choice=False, validators=[
+        DataRequired(message=_l("大規模障害を選んでください。"))])

@@ -29,6 +29,8 @@ from helpdesk.core.time import TOKYO, utcnow
 from helpdesk.handoff import queries as handoffs
 from helpdesk.handoff import services as handoff_services
 from helpdesk.handoff.models import HandoffKind, RejectReason
+from helpdesk.incidents import policy as incident_policy
+from helpdesk.incidents import queries as incident_queries
 from helpdesk.mail import services as mail
 from helpdesk.mail.policy import can_review_mail
 from helpdesk.sla import queries as sla
@@ -65,6 +67,7 @@ from helpdesk.web.console.forms import (
     BreakGlassForm,
     CannedForm,
     FieldsForm,
+    LinkToIncidentForm,
     MessageForm,
     PhoneCallForm,
     QueueFilterForm,
@@ -108,6 +111,8 @@ def queue() -> ResponseReturnValue:
         countdowns=sla.list_restoration_countdowns(now=now, include_confidential=actor.is_security_cleared),
         held_mail=mail.count_held() if can_review_mail(actor) else 0,
         holders=tickets.holders([t.id for t in page.items]),
+        incident_choices=incident_queries.active_choices() if incident_policy.can_coordinate(actor) else [],
+        incident_proposals=incident_queries.count_pending_proposals(),
         args={k: v for k, v in request.args.items() if k != "page"},
     )
 
@@ -718,8 +723,23 @@ def _workspace(item: Ticket, *, status: int = 200, stale: list[Any] | None = Non
         status_form=StatusForm(), stale=stale or [],
         viewers=presence.list_viewers(item.id, now=utcnow(), exclude_user_id=current_actor().user_id),
         **_handoff_context(item, forms, holder),
+        **_incident_context(item),
         presence_poll_ms=int(current_app.config["PRESENCE_POLL_SECONDS"] * 1000),
     ), status
+
+
+def _incident_context(item: Ticket) -> dict[str, Any]:
+    """The major incident the ticket belongs to, or those it could be linked to."""
+    actor = current_actor()
+    incident = incident_queries.incident_of_ticket(item)
+    may_link = (incident is None and item.is_open and item.type is TicketType.FAULT
+                and not item.is_confidential and incident_policy.can_coordinate(actor))
+    form = LinkToIncidentForm(formdata=None)
+    choices = incident_queries.active_choices() if may_link else []
+    form.incident.choices = [SelectChoice(str(i.id), f"{i.ticket.number} {i.title}") for i in choices]
+    return {"incident": incident, "incident_link_form": form if choices else None,
+            "may_declare_incident": incident is None and item.is_open and not item.is_confidential
+            and incident_policy.can_declare(actor)}
 
 
 def _handoff_context(item: Ticket, forms: Mapping[str, Any], holder: Party | None) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from wtforms.fields.choices import SelectChoice
 from helpdesk.accounts.policy import can_use_portal
 from helpdesk.core.errors import ValidationFailed
 from helpdesk.core.time import utcnow
+from helpdesk.incidents import queries as incident_queries
 from helpdesk.notifications import queries as notifications
 from helpdesk.tickets import queries as tickets
 from helpdesk.tickets import services as ticket_services
@@ -165,6 +166,8 @@ def _ticket_page(item: Ticket, *, status: int = 200, stale: bool = False,
         submitted=request.args.get("submitted") == "1", stale=stale, reply_form=reply_form,
         reopen_form=forms.get("reopen_form") or ReopenForm(), confirm_form=CsrfForm(),
         rating_form=forms.get("rating_form") or RatingForm(),
+        incident=(incident := incident_queries.incident_of_ticket(item)) if item.parent_id else None,
+        incident_updates=incident_queries.updates_of(incident.id) if item.parent_id and incident else [],
     ), status
 
 

@@ -1,0 +1,1 @@
+"""The knowledge base: articles for usage questions, suggested while staff write a ticket."""
