@@ -251,6 +251,7 @@ class Supervisor(threading.Thread):
             actor = accounts.actor_for(lead)
             while not self.stop.wait(10):
                 detection.detect(now=utcnow(), settings=settings)
+                detection.link_stragglers(now=utcnow())  # as the worker's task does after detecting
                 self.runs += 1
                 pending = db.session.scalars(select(IncidentProposal.id)).all()
                 if pending and self.proposed_at is None:

@@ -254,8 +254,11 @@ def deliver_due_webhooks() -> int:
 
 @shared_task(name=names.INCIDENT_DETECT, ignore_result=True)
 def detect_incidents() -> int:
-    """Propose a major incident for each service with a cluster of fault reports (set-based)."""
-    return len(detection.detect(now=utcnow(), settings=detection.detection_settings_from(current_app.config)))
+    """Propose a major incident for each service with a cluster of fault reports (set-based), and link
+    the reports a declaration missed while they were in flight."""
+    now = utcnow()
+    proposed = detection.detect(now=now, settings=detection.detection_settings_from(current_app.config))
+    return len(proposed) + detection.link_stragglers(now=now)
 
 
 @shared_task(name=names.INCIDENT_PROPOSED, **OUTBOX_TASK)

@@ -23,7 +23,7 @@ from helpdesk.core.db import db, unit_of_work
 from helpdesk.core.errors import InvalidTransition, NotFound
 from helpdesk.incidents import policy
 from helpdesk.incidents.models import IncidentProposal, MajorIncident, ProposalState
-from helpdesk.incidents.services import LINK_MAX, IncidentDraft, covering, declare
+from helpdesk.incidents.services import LINK_MAX, IncidentDraft, covering, declare, link_reports
 from helpdesk.notifications import services as notifications
 from helpdesk.notifications.models import NotificationKind
 from helpdesk.tickets.models import Ticket
@@ -144,6 +144,31 @@ def detect(*, now: datetime, settings: DetectionSettings) -> list[int]:
             outbox.emit(TASK_INCIDENT_PROPOSED, {"proposal_id": proposal.id}, now=now)
             created.append(proposal.id)
     return created
+
+
+#: Reports filed this long before a declaration may have been in flight while it committed.
+IN_FLIGHT = timedelta(seconds=60)
+
+
+def link_stragglers(*, now: datetime) -> int:
+    """Link the reports a self-linking incident's declaration missed; returns how many were linked.
+
+    A report whose opening was in flight while the incident was declared saw no incident, and the
+    declaration's own search did not see the report: neither linked it. Each detector run links such
+    reports of the incident's service (and site) filed from shortly before the declaration on.
+    """
+    active = db.session.scalars(
+        select(MajorIncident)
+        .join(Ticket, Ticket.id == MajorIncident.ticket_id)
+        .where(MajorIncident.auto_link.is_(True), MajorIncident.service_id.is_not(None),
+               Ticket.status.in_(OPEN_STATUSES))
+    ).all()
+    linked = 0
+    for incident in active:
+        ids = candidate_ids(incident.service_id, incident.site_id, incident.declared_at - IN_FLIGHT)
+        if ids:
+            linked += len(link_reports(incident.id, ids, actor=SYSTEM, now=now).linked)
+    return linked
 
 
 def _recount(service_id: int, after: datetime) -> list[tuple[int | None, int, datetime, datetime]]:

@@ -325,3 +325,22 @@ def test_reports_opened_at_once_link_themselves_without_deadlock(
     db.session.expire_all()
     assert db.session.scalar(select(func.count()).where(Ticket.parent_id == incident.ticket_id)) == 40
     assert audit_queries.verify_chain()[1] == []
+
+
+def test_a_report_in_flight_during_the_declaration_is_linked_by_the_next_detector_run(
+    make_ticket: MakeTicket, supervisor: Any
+) -> None:
+    declared_at = T0 + timedelta(minutes=10)
+    long_before = make_ticket(now=T0)  # a report the supervisor chose not to link
+    draft = incidents.IncidentDraft(title="メール障害", service_code="mail", auto_link=False)
+    incident = incidents.declare(draft, actor=supervisor, now=declared_at)
+    # Opened while the declaration committed: its opening saw no incident (here: self-linking was off).
+    in_flight = make_ticket(now=declared_at - timedelta(seconds=5))
+    assert _reload(in_flight).parent_id is None
+    assert detection.link_stragglers(now=declared_at) == 0  # not self-linking: nothing is taken
+    incidents.change_notice(incident.id, notice_ja="メール障害", notice_en="", is_public=True, auto_link=True,
+                            actor=supervisor, now=declared_at)
+    assert detection.link_stragglers(now=declared_at + timedelta(minutes=1)) == 1
+    assert _reload(in_flight).parent_id == incident.ticket_id
+    assert _reload(long_before).parent_id is None
+    assert detection.link_stragglers(now=declared_at + timedelta(minutes=2)) == 0
