@@ -155,22 +155,25 @@ def _count_failure(user: User, *, now: datetime, policy: LoginPolicy) -> None:
 def resolve_session(token: str, *, now: datetime, idle_timeout: timedelta) -> User | None:
     """The user of a live login session, or None when it ended, expired or idled out.
 
-    Refreshes ``last_seen_at`` at most once a minute (a small write, its own commit).
+    Refreshes ``last_seen_at`` at most once a minute (a small write, its own commit). Most requests
+    only read, and commit nothing: the user row stays loaded for the rest of the request.
     """
-    with unit_of_work() as session:
-        login = session.scalar(
-            select(LoginSession).where(LoginSession.token_hash == _token_hash(token))
-        )
-        if login is None or login.ended_at is not None:
-            return None
-        user = login.user
-        expired = login.expires_at <= now or now - login.last_seen_at > idle_timeout
-        if expired or not user.is_active:
+    login = db.session.scalar(
+        select(LoginSession).where(LoginSession.token_hash == _token_hash(token))
+        .options(joinedload(LoginSession.user))
+    )
+    if login is None or login.ended_at is not None:
+        return None
+    user = login.user
+    expired = login.expires_at <= now or now - login.last_seen_at > idle_timeout
+    if expired or not user.is_active:
+        with unit_of_work():
             login.ended_at, login.ended_reason = now, "expired" if expired else "deactivated"
-            return None
-        if now - login.last_seen_at > timedelta(minutes=1):
+        return None
+    if now - login.last_seen_at > timedelta(minutes=1):
+        with unit_of_work():
             login.last_seen_at = now
-        return user
+    return user
 
 
 def log_out(token: str, *, now: datetime) -> None:

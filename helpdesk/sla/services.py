@@ -310,6 +310,8 @@ class _Clocks:
     def current(self) -> SlaPolicy | None:
         if self._current is False:
             self._current = find_current_policy()
+            if self._current is not None:  # its clocks ask for it by id next: read once
+                self._policies[self._current.id] = self._current
         assert not isinstance(self._current, bool)
         return self._current
 
@@ -450,8 +452,9 @@ def _new_clock(ticket: Ticket, metric: Metric, target: _Target, start: datetime,
         paused_seconds=0,
     )
     clock.pauses = []
-    db.session.add(clock)
+    # Due times first: added before, the calendar's queries would flush it and then update it.
     _recompute(clock, ctx)
+    db.session.add(clock)
     return clock
 
 

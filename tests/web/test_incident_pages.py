@@ -125,6 +125,9 @@ def test_staff_see_the_banner_report_with_one_click_and_follow_the_status_page(
     assert response.status_code == 302
     mine = db.session.scalars(select(Ticket).where(Ticket.requester_id == staff.id)).one()
     assert mine.parent_id == incident.ticket_id
+    # Having reported, the banner shows the report instead of the button.
+    home = client.get("/portal/").get_data(as_text=True)
+    assert f"報告済みです（{mine.number}）" in home and "私も影響を受けています" not in home
     incidents.post_update(incident.id, "11:00 に復旧する見込みです。", actor=actor_of(agent), now=utcnow())
     ticket_page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "この報告は障害「本省でメールが使えない」として対応しています" in ticket_page

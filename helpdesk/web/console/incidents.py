@@ -42,7 +42,6 @@ def _can_view_in_console(actor: Actor) -> bool:
     return can_use_console(actor) and policy.can_view(actor)
 
 
-
 @bp.get("/incidents")
 @require(_can_view_in_console)
 def incidents_home() -> ResponseReturnValue:
@@ -120,8 +119,11 @@ def _page(incident_id: int, *, status: int = 200, **forms: object) -> ResponseRe
     incident = shown.incident
     defaults: dict[str, object] = {
         "update_form": IncidentUpdateForm(formdata=None),
-        "restoration_form": IncidentRestorationForm(formdata=None),
-        "resolve_form": ResolveForm(formdata=None),
+        "restoration_form": IncidentRestorationForm(
+            formdata=None,
+            restored_at=utcnow().astimezone(TOKYO).replace(second=0, microsecond=0, tzinfo=None),
+        ),
+        "resolve_form": ResolveForm(formdata=None, code=ResolutionCode.FIXED.value),
         "link_form": LinkReportsForm(formdata=None),
         "notice_form": IncidentNoticeForm(
             formdata=None,

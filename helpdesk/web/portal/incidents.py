@@ -15,6 +15,7 @@ from helpdesk.core.time import utcnow
 from helpdesk.incidents import queries as incident_queries
 from helpdesk.incidents import services as incidents
 from helpdesk.incidents.models import MajorIncident
+from helpdesk.tickets.models import Ticket
 from helpdesk.web.common.auth import current_actor, require
 from helpdesk.web.common.forms import CsrfForm
 from helpdesk.web.common.navigation import safe_next
@@ -23,8 +24,13 @@ from helpdesk.web.portal.views import bp
 
 @bp.context_processor
 def outage_notices() -> dict[str, object]:
-    """``known_outages()`` for the banner: asked only by the pages that show it."""
-    return {"known_outages": incident_queries.active_public}
+    """``known_outages()`` and ``my_report(incident)`` for the banner: asked only by the pages that
+    show it (someone who already reported sees their report instead of the button)."""
+
+    def my_report(incident: MajorIncident) -> Ticket | None:
+        return incident_queries.reported_by(incident, current_actor().user_id)
+
+    return {"known_outages": incident_queries.active_public, "my_report": my_report}
 
 
 @bp.get("/status")
