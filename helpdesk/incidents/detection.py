@@ -160,8 +160,11 @@ def link_stragglers(*, now: datetime) -> int:
     active = db.session.scalars(
         select(MajorIncident)
         .join(Ticket, Ticket.id == MajorIncident.ticket_id)
-        .where(MajorIncident.auto_link.is_(True), MajorIncident.service_id.is_not(None),
-               Ticket.status.in_(OPEN_STATUSES))
+        .where(
+            MajorIncident.auto_link.is_(True),
+            MajorIncident.service_id.is_not(None),
+            Ticket.status.in_(OPEN_STATUSES),
+        )
     ).all()
     linked = 0
     for incident in active:
@@ -198,8 +201,12 @@ def notify_proposed(proposal_id: int, *, source_key: str, now: datetime) -> int:
             "site": proposal.site.name_ja if proposal.site else "",
             "site_en": proposal.site.name_en if proposal.site else "",
         }
-        return notifications.notify_users(
-            supervisors, None, NotificationKind.INCIDENT_PROPOSED, source_key=source_key, now=now, data=data
+        return notifications.notify_each(
+            dict.fromkeys(supervisors),
+            NotificationKind.INCIDENT_PROPOSED,
+            source_key=source_key,
+            now=now,
+            data=data,
         )
 
 

@@ -189,11 +189,7 @@ def picture(incident_id: int, *, now: datetime, target_minutes: int) -> Incident
         .order_by(func.count(Ticket.id).desc())
     ).all()
     by_site = [(db.session.get(Site, site_id) if site_id else None, count) for site_id, count in counts]
-    candidates = []
-    if parent.is_open:
-        candidates = candidate_ids(
-            incident.service_id, incident.site_id, incident.detected_at - timedelta(hours=1), limit=1000
-        )
+    candidates = candidates_of(incident)
     minutes: float | None = None
     within: bool | None = None
     if incident.restored_at is not None:
@@ -215,6 +211,19 @@ def picture(incident_id: int, *, now: datetime, target_minutes: int) -> Incident
         within_target=within,
         target_minutes=target_minutes,
     )
+
+
+#: How far before its detection an unlinked report still counts as a candidate, and how many are offered.
+CANDIDATES_SINCE = timedelta(hours=1)
+CANDIDATES_SHOWN = 1000
+
+
+def candidates_of(incident: MajorIncident) -> list[int]:
+    """Unlinked open fault reports of an active incident's service (and site) the page offers to link."""
+    if not incident.ticket.is_open:
+        return []
+    return candidate_ids(incident.service_id, incident.site_id, incident.detected_at - CANDIDATES_SINCE,
+                         limit=CANDIDATES_SHOWN)
 
 
 def timeline(incident: MajorIncident) -> list[TimelineEntry]:

@@ -286,9 +286,12 @@ def _require_active(incident: MajorIncident) -> None:
 
 def _link(incident: MajorIncident, ticket_ids: Sequence[int], *, actor: Actor, now: datetime) -> LinkReport:
     report = LinkReport()
-    parents = set(db.session.scalars(select(MajorIncident.ticket_id)))
+    wanted = sorted(set(ticket_ids))
+    parents = set(
+        db.session.scalars(select(MajorIncident.ticket_id).where(MajorIncident.ticket_id.in_(wanted)))
+    )
     rows = db.session.scalars(
-        select(Ticket).where(Ticket.id.in_(sorted(set(ticket_ids)))).order_by(Ticket.id).with_for_update()
+        select(Ticket).where(Ticket.id.in_(wanted)).order_by(Ticket.id).with_for_update()
     )
     entries: list[audit.Entry] = []
     for ticket in rows:
@@ -403,27 +406,20 @@ def broadcast_update(update_id: int, *, source_key: str, now: datetime) -> int:
         if row is None:
             return 0
         incident = get_incident(row.incident_id)
-        reports = session.execute(
-            select(Ticket.requester_id, Ticket.id, Ticket.status)
-            .where(Ticket.parent_id == incident.ticket_id)
-            .order_by(Ticket.id)
-        ).all()
-        own: dict[int, int] = {}
-        for requester_id, ticket_id, status in reports:
-            if requester_id not in own or status in OPEN_STATUSES:
-                own[requester_id] = ticket_id
+        own: dict[int, Ticket] = {}
+        for report in session.scalars(
+            select(Ticket).where(Ticket.parent_id == incident.ticket_id).order_by(Ticket.id)
+        ):
+            if report.requester_id not in own or report.status in OPEN_STATUSES:
+                own[report.requester_id] = report
         subscribers = session.scalars(
             select(IncidentSubscription.user_id).where(IncidentSubscription.incident_id == incident.id)
         )
-        people = sorted(set(own) | set(subscribers))
+        recipients: dict[int, Ticket | None] = {u: own.get(u) for u in sorted(set(own) | set(subscribers))}
         data = {"incident_id": incident.id, "title": incident.title, "body": row.body}
-        added = 0
-        for user_id in people:
-            ticket = session.get(Ticket, own[user_id]) if user_id in own else None
-            added += notifications.notify_users(
-                [user_id], ticket, NotificationKind.INCIDENT_UPDATE, source_key=source_key, now=now, data=data
-            )
-        return added
+        return notifications.notify_each(
+            recipients, NotificationKind.INCIDENT_UPDATE, source_key=source_key, now=now, data=data
+        )
 
 
 def record_restoration(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -123,20 +124,33 @@ def _members(party_ids: list[int], *, leads_only: bool = False) -> list[int]:
     return sorted(set(db.session.scalars(stmt)))
 
 
-def notify_users(user_ids: list[int], ticket: Ticket | None, kind: NotificationKind, *, source_key: str,
-                 now: datetime, data: dict[str, Any]) -> int:
-    """Tell each of ``user_ids`` (once per source, however often it runs); returns how many were added.
+def notify_each(recipients: Mapping[int, Ticket | None], kind: NotificationKind, *, source_key: str,
+                now: datetime, data: dict[str, Any]) -> int:
+    """Tell each recipient, about their own ticket (or none), once per source however often it runs.
 
-    For higher domains that decide the recipients themselves (an incident's update); run inside their
-    unit of work.
+    One query finds who already heard of this source, so a broadcast to thousands stays two
+    statements and a batch of inserts. For higher domains that decide the recipients themselves (an
+    incident's update); run inside their unit of work. Returns how many were added.
     """
-    return _notify_many(user_ids, ticket, kind, source_key=source_key, now=now, data=data)
+    if not recipients:
+        return 0
+    told = set(db.session.scalars(select(Notification.user_id).where(
+        Notification.source_key == source_key, Notification.user_id.in_(list(recipients)))))
+    added = 0
+    for user_id, ticket in recipients.items():
+        if user_id in told:
+            continue
+        about = {"number": ticket.number} if ticket is not None else {}
+        db.session.add(Notification(user_id=user_id, ticket_id=ticket.id if ticket is not None else None,
+                                    kind=kind, data={**about, **data}, source_key=source_key,
+                                    created_at=now))
+        added += 1
+    return added
 
 
 def _notify_many(user_ids: list[int], ticket: Ticket | None, kind: NotificationKind, *, source_key: str,
                  now: datetime, data: dict[str, Any]) -> int:
-    return sum(_notify(user_id, ticket, kind, source_key=source_key, now=now, data=data)
-               for user_id in user_ids)
+    return notify_each(dict.fromkeys(user_ids, ticket), kind, source_key=source_key, now=now, data=data)
 
 
 def _handoff_data(handoff: Handoff) -> dict[str, Any]:

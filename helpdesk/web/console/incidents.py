@@ -280,11 +280,11 @@ def link_to_incident(incident_id: int) -> ResponseReturnValue:
     """Link reports by number, or every candidate the page offered (``all_candidates``)."""
     if request.form.get("all_candidates"):
         CsrfForm().validate_or_400()
-        shown = shared.picture(incident_id)
-        if not shown.candidates:
+        candidates = incident_queries.candidates_of(incidents.get_incident(incident_id))
+        if not candidates:
             flash(_("紐付ける候補はありません。"), "info")
             return redirect(url_for("console.incident", incident_id=incident_id))
-        report = incidents.link_reports(incident_id, shown.candidates, actor=current_actor(), now=utcnow())
+        report = incidents.link_reports(incident_id, candidates, actor=current_actor(), now=utcnow())
         return _link_result(incident_id, report, {})
     form = LinkReportsForm()
     if not form.validate_on_submit():
