@@ -28,6 +28,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, case, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.interfaces import ORMOption
 
 from helpdesk.core.actor import Actor
 from helpdesk.core.db import db
@@ -43,7 +44,7 @@ from helpdesk.knowledge.models import (
     Tag,
     article_tags,
 )
-from helpdesk.knowledge.search import ARTICLES
+from helpdesk.knowledge.search import ARTICLES, tag_key
 from helpdesk.tickets.search import MAX_TERMS, normalise, terms_of
 
 PAGE_SIZE = 30
@@ -113,16 +114,9 @@ def list_articles(
     if category_id is not None:
         stmt = stmt.where(Article.category_id == category_id)
     if tag:
-        key = " ".join(unicodedata.normalize("NFKC", tag).lower().split())
-        stmt = stmt.where(Article.tags.any(Tag.key == key))
-    total = int(db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
-    page = max(1, page)
-    items = list(db.session.scalars(
-        stmt.options(joinedload(Article.category), selectinload(Article.tags), joinedload(Article.updated_by))
-        .order_by(Article.updated_at.desc(), Article.id.desc())
-        .offset((page - 1) * per_page).limit(per_page)
-    ).unique())
-    return Page(items=items, total=total, page=page, per_page=per_page)
+        stmt = stmt.where(Article.tags.any(Tag.key == tag_key(tag)))
+    return _page(stmt, page, per_page, (Article.updated_at.desc(), Article.id.desc()),
+                 joinedload(Article.category), selectinload(Article.tags), joinedload(Article.updated_by))
 
 
 def search_published(actor: Actor, query: str, *, category_id: int | None = None,
@@ -133,11 +127,16 @@ def search_published(actor: Actor, query: str, *, category_id: int | None = None
         stmt = stmt.where(ARTICLES.condition(term))
     if category_id is not None:
         stmt = stmt.where(Article.category_id == category_id)
+    return _page(stmt, page, per_page, _helpful_first(), joinedload(Article.category))
+
+
+def _page(stmt: Select[Article], page: int, per_page: int, order: Sequence[ColumnElement[Any]],
+          *options: ORMOption) -> Page:
+    """One page of ``stmt`` in ``order``, loaded with ``options``, and how many rows it has in all."""
     total = int(db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
     page = max(1, page)
     items = list(db.session.scalars(
-        stmt.options(joinedload(Article.category))
-        .order_by(*_helpful_first()).offset((page - 1) * per_page).limit(per_page)
+        stmt.options(*options).order_by(*order).offset((page - 1) * per_page).limit(per_page)
     ).unique())
     return Page(items=items, total=total, page=page, per_page=per_page)
 

@@ -33,7 +33,7 @@ from helpdesk.knowledge.models import (
     DeflectionSource,
     Tag,
 )
-from helpdesk.knowledge.search import article_search_text
+from helpdesk.knowledge.search import article_search_text, tag_key
 from helpdesk.tickets import policy as ticket_policy
 from helpdesk.tickets.models import Ticket
 from helpdesk.tickets.states import TicketStatus, TicketType
@@ -64,11 +64,6 @@ def parse_tags(text: str) -> list[str]:
     return [t.strip() for t in _TAG_SEPARATORS.split(unicodedata.normalize("NFKC", text)) if t.strip()]
 
 
-def tag_key(label: str) -> str:
-    """The form two spellings of one tag share (ＶＰＮ / vpn)."""
-    return " ".join(unicodedata.normalize("NFKC", label).lower().split())
-
-
 def _checked(data: ArticleFields) -> tuple[str, str, list[str]]:
     """The cleaned title, body and tag labels.
 
@@ -87,11 +82,12 @@ def _checked(data: ArticleFields) -> tuple[str, str, list[str]]:
     keys: set[str] = set()
     for raw in data.tags:
         label = " ".join(unicodedata.normalize("NFKC", raw).split())
-        if not label or tag_key(label) in keys:
+        key = tag_key(label)
+        if not label or key in keys:
             continue
         if len(label) > TAG_MAX:
             errors["tags"] = _l("タグは1つ%(n)d文字以内で入力してください。", n=TAG_MAX)
-        keys.add(tag_key(label))
+        keys.add(key)
         labels.append(label)
     if len(labels) > TAGS_MAX:
         errors["tags"] = _l("タグは%(n)d個までです。", n=TAGS_MAX)
@@ -105,11 +101,14 @@ def _checked(data: ArticleFields) -> tuple[str, str, list[str]]:
 
 
 def _tags(labels: Sequence[str]) -> list[Tag]:
-    """The tag rows for these labels, created as needed (inside the caller's unit of work)."""
-    result: list[Tag] = []
+    """The tag rows for these labels (distinct keys), created as needed (inside the caller's unit of work)."""
+    keyed: dict[str, str] = {}
     for label in labels:
-        key = tag_key(label)
-        tag = db.session.scalar(select(Tag).where(Tag.key == key))
+        keyed.setdefault(tag_key(label), label)
+    found = {t.key: t for t in db.session.scalars(select(Tag).where(Tag.key.in_(keyed)))} if keyed else {}
+    result: list[Tag] = []
+    for key, label in keyed.items():
+        tag = found.get(key)
         if tag is None:
             tag = Tag(key=key, label=label)
             db.session.add(tag)

@@ -6,6 +6,7 @@ ministry's IT office (admin) reaches these pages too, though not the rest of the
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
@@ -57,7 +58,8 @@ def kb_list() -> ResponseReturnValue:
 def _list_page(*, category_form: CategoryForm | None = None, status_code: int = 200,
                **context: Any) -> ResponseReturnValue:
     actor = current_actor()
-    context.setdefault("categories", kb.list_categories(include_inactive=True))
+    if "categories" not in context:
+        context["categories"] = kb.list_categories(include_inactive=True)
     if "page" not in context:
         context.update(page=kb.list_articles(actor), query="", status=None, category_id=None, tag=None)
     status = context["status"]
@@ -75,22 +77,9 @@ def _list_page(*, category_form: CategoryForm | None = None, status_code: int = 
 @require(can_edit_articles)
 def kb_new() -> ResponseReturnValue:
     """Write a new article; it starts as a draft (version 1). "プレビュー" shows the body rendered."""
-    form = _article_form()
-    status = 200
-    if request.method == "POST" and request.form.get("action") != "preview":
-        if form.validate_on_submit():
-            try:
-                article = kb_services.create_article(_fields(form), actor=current_actor(), now=utcnow())
-            except ValidationFailed as exc:
-                show_field_errors(form, exc)
-                status = 422
-            else:
-                flash(_("下書きを保存しました。"), "success")
-                return redirect(url_for("console.kb_article", article_id=article.id))
-        else:
-            status = 422
-    return render_template("console/kb_edit.html", form=form, article=None,
-                           preview=request.form.get("action") == "preview"), status
+    return _article_editor(
+        None, lambda form: kb_services.create_article(_fields(form), actor=current_actor(), now=utcnow()),
+        _("下書きを保存しました。"))
 
 
 @bp.get("/kb/<int:article_id>")
@@ -110,30 +99,37 @@ def kb_edit(article_id: int) -> ResponseReturnValue:
     """Change an article; a changed title or body is saved as the next version."""
     actor = current_actor()
     article = kb.get_article_for(actor, article_id)
+    return _article_editor(
+        article, lambda form: kb_services.edit_article(article.id, _fields(form), actor=actor, now=utcnow(),
+                                                       base_version=_int_or_none(form.base_version.data)),
+        _("記事を保存しました。"))
+
+
+def _article_editor(article: Article | None, save: Callable[[ArticleForm], Article],
+                    saved_message: str) -> ResponseReturnValue:
+    """The editor page of a new (``article`` None) or existing article: GET shows the form, "プレビュー"
+    shows it again with the body rendered, "保存" validates, saves through ``save`` and opens the article."""
+
+    def page(form: ArticleForm, *, preview: bool = False, status: int = 200) -> ResponseReturnValue:
+        return render_template("console/kb_edit.html", form=form, article=article, preview=preview), status
+
     if request.method == "GET":
-        form = _article_form(article)
-        return render_template("console/kb_edit.html", form=form, article=article, preview=False)
+        return page(_article_form(article))
     form = _article_form()
-    status = 200
-    if request.form.get("action") != "preview":
-        if form.validate_on_submit():
-            base = form.base_version.data
-            try:
-                kb_services.edit_article(article.id, _fields(form), actor=actor, now=utcnow(),
-                                         base_version=int(base) if str(base or "").isdigit() else None)
-            except kb_services.StaleArticle as exc:
-                flash(str(exc.message), "error")
-                status = 409
-            except ValidationFailed as exc:
-                show_field_errors(form, exc)
-                status = 422
-            else:
-                flash(_("記事を保存しました。"), "success")
-                return redirect(url_for("console.kb_article", article_id=article.id))
-        else:
-            status = 422
-    return render_template("console/kb_edit.html", form=form, article=article,
-                           preview=request.form.get("action") == "preview"), status
+    if request.form.get("action") == "preview":
+        return page(form, preview=True)
+    if not form.validate_on_submit():
+        return page(form, status=422)
+    try:
+        saved = save(form)
+    except kb_services.StaleArticle as exc:
+        flash(str(exc.message), "error")
+        return page(form, status=409)
+    except ValidationFailed as exc:
+        show_field_errors(form, exc)
+        return page(form, status=422)
+    flash(saved_message, "success")
+    return redirect(url_for("console.kb_article", article_id=saved.id))
 
 
 @bp.post("/kb/<int:article_id>/status")
@@ -154,7 +150,7 @@ def kb_status(article_id: int) -> ResponseReturnValue:
     try:
         move(article.id, actor=actor, now=utcnow())
     except ValidationFailed as exc:
-        flash(str(next(iter(exc.fields.values()), exc.message)) if exc.fields else str(exc.message), "error")
+        flash(str(next(iter(exc.fields.values()), exc.message)), "error")
         return redirect(url_for("console.kb_edit", article_id=article.id))
     flash(message, "success")
     return redirect(url_for("console.kb_article", article_id=article.id))
@@ -184,10 +180,10 @@ def kb_save_category() -> ResponseReturnValue:
     form = CategoryForm()
     if not form.validate_on_submit():
         return _list_page(category_form=form, status_code=422)
-    category_id = int(form.category_id.data) if str(form.category_id.data or "").isdigit() else None
     try:
         category = kb_services.save_category(form.name_ja.data, form.name_en.data or "",
-                                             actor=current_actor(), now=utcnow(), category_id=category_id)
+                                             actor=current_actor(), now=utcnow(),
+                                             category_id=_int_or_none(form.category_id.data))
     except ValidationFailed as exc:
         show_field_errors(form, exc)
         return _list_page(category_form=form, status_code=422)
@@ -228,6 +224,12 @@ def _article_form(article: Article | None = None) -> ArticleForm:
         SelectChoice(str(c.id), c.display_name(locale)) for c in kb.list_categories()
     ]
     return form
+
+
+def _int_or_none(value: object) -> int | None:
+    """A hidden field's number, or None when it is empty or not a number."""
+    text = str(value or "")
+    return int(text) if text.isdigit() else None
 
 
 def _fields(form: ArticleForm) -> kb_services.ArticleFields:
