@@ -1,5 +1,5 @@
 """Flask commands: ``flask users …``, ``flask apikey create``, ``flask audit verify``, ``flask demo load``,
-``flask mail ingest``."""
+``flask mail ingest``, ``flask export DIR``, ``flask import DIR``."""
 
 from __future__ import annotations
 
@@ -7,6 +7,10 @@ import csv
 import getpass
 import io
 import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
 
 import click
 from flask import Flask, current_app
@@ -18,8 +22,10 @@ from helpdesk.accounts.models import Role
 from helpdesk.audit import queries as audit_queries
 from helpdesk.core.actor import SYSTEM
 from helpdesk.core.errors import DomainError
+from helpdesk.core.storage import FileStore
 from helpdesk.core.time import utcnow
 from helpdesk.mail import services as mail_services
+from helpdesk.portability import export, loading
 
 users_cli = AppGroup("users", help="Manage accounts.")
 apikey_cli = AppGroup("apikey", help="Issue API keys.")
@@ -148,7 +154,71 @@ def load_demo(ticket_count: int) -> None:
         click.echo(f"  {role:<11} {email}")
 
 
+def _progress_printer(verb: str) -> Callable[[int, int], None]:
+    """Print ``done/total`` to stderr at every further 5 %, so a long run shows it is alive."""
+    shown = -1
+
+    def show(done: int, total: int) -> None:
+        nonlocal shown
+        percent = 100 * done // total if total else 100
+        if percent // 5 > shown // 5 or done == total:
+            shown = percent
+            click.echo(f"{verb}: {done:,}/{total:,} ({percent} %)", err=True)
+
+    return show
+
+
+Outcome = TypeVar("Outcome")
+
+
+def _move_all_data(operation: Callable[..., Outcome], directory: Path, verb: str) -> Outcome:
+    """Run the export or the import as the system, against the configured attachment store."""
+    try:
+        return operation(directory, now=utcnow(), actor=SYSTEM,
+                         store=FileStore(current_app.config["ATTACHMENT_ROOT"]),
+                         progress=_progress_printer(verb))
+    except DomainError as exc:
+        raise click.ClickException(str(exc.message)) from exc
+
+
+@click.command("export")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+def export_data(directory: Path) -> None:
+    """Write every table as JSON Lines, the attachment files and a manifest into DIRECTORY (new or empty).
+
+    The format is documented in docs/export-format.md.
+    """
+    started = time.perf_counter()
+    manifest = _move_all_data(export.export_all, directory, "export")
+    for entry in manifest.tables:
+        click.echo(f"  {entry.table:<28} {entry.rows:>10,} rows")
+    for key in manifest.missing_attachments:
+        click.echo(f"attachment file missing from the store: {key}", err=True)
+    click.echo(f"exported {manifest.row_count:,} rows in {len(manifest.tables)} tables, "
+               f"{len(manifest.attachments):,} attachment files, {manifest.byte_count:,} bytes "
+               f"in {time.perf_counter() - started:.1f} s to {directory}")
+
+
+@click.command("import")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+def import_data(directory: Path) -> None:
+    """Load an export made by ``flask export`` into this empty instance (all or nothing)."""
+    started = time.perf_counter()
+    summary = _move_all_data(loading.import_all, directory, "import")
+    for table, rows in summary.rows.items():
+        click.echo(f"  {table:<28} {rows:>10,} rows")
+    if summary.audit_problems:
+        click.echo(f"the imported audit chain has {summary.audit_problems} problem(s): "
+                   "run `flask audit verify` for the list", err=True)
+    click.echo(f"imported {sum(summary.rows.values()):,} rows, "
+               f"{summary.attachment_files:,} attachment files, {summary.bytes:,} bytes "
+               f"in {time.perf_counter() - started:.1f} s; "
+               f"audit chain: {summary.audit_events_checked:,} events checked")
+
+
 def register_cli(app: Flask) -> None:
-    """Attach the command groups."""
+    """Attach the command groups and the export/import commands."""
     for group in (users_cli, apikey_cli, audit_cli, demo_cli, mail_cli):
         app.cli.add_command(group)
+    app.cli.add_command(export_data)
+    app.cli.add_command(import_data)

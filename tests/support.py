@@ -13,6 +13,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -54,6 +55,32 @@ def require_or_skip(available: bool, what: str) -> None:
     if CI:
         pytest.fail(f"CI=true but {what} is not available", pytrace=False)
     pytest.skip(f"needs {what}; set it up as .ci/run does to run this test")
+
+
+@contextmanager
+def empty_postgres_database() -> Iterator[str]:
+    """A new, empty PostgreSQL database (UTF-8, ``C.UTF-8``) for this block; dropped afterwards.
+
+    Needs ``HELPDESK_TEST_ADMIN_DATABASE_URL`` (a database of the same server to issue
+    ``CREATE DATABASE`` from); skips without it, fails under ``CI=true``.
+    """
+    from sqlalchemy import create_engine, text
+
+    admin = os.environ.get("HELPDESK_TEST_ADMIN_DATABASE_URL")
+    require_or_skip(bool(admin and postgres_url()), "PostgreSQL (HELPDESK_TEST_ADMIN_DATABASE_URL)")
+    assert admin is not None
+    name = f"helpdesk_tmp_{uuid.uuid4().hex[:8]}"
+    engine = create_engine(admin.replace("postgresql://", "postgresql+psycopg://"),
+                           isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8' "
+                          "LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'"))
+    try:
+        yield admin.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with engine.connect() as conn:
+            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        engine.dispose()
 
 
 def free_port() -> int:

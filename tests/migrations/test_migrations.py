@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,34 +11,11 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask import Flask
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import inspect, text
 
 from helpdesk import create_app
 from helpdesk.core.db import HAND_MADE_PREFIXES, db, include_in_migrations
-from tests.support import CI, postgres_url, require_or_skip
-
-
-def _empty_postgres() -> Iterator[str]:
-    admin = os.environ.get("HELPDESK_TEST_ADMIN_DATABASE_URL")
-    require_or_skip(bool(admin and postgres_url()), "PostgreSQL (HELPDESK_TEST_ADMIN_DATABASE_URL)")
-    assert admin is not None
-    name = f"helpdesk_mig_{uuid.uuid4().hex[:8]}"
-    engine = create_engine(
-        admin.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT"
-    )
-    with engine.connect() as conn:
-        conn.execute(
-            text(
-                f"CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8' "
-                "LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'"
-            )
-        )
-    try:
-        yield admin.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with engine.connect() as conn:
-            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        engine.dispose()
+from tests.support import CI, empty_postgres_database, postgres_url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -47,7 +23,8 @@ def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[s
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'migrations.sqlite'}"
     else:
-        yield from _empty_postgres()
+        with empty_postgres_database() as url:
+            yield url
 
 
 def _app(url: str, tmp_path: Path) -> Flask:
