@@ -28,6 +28,9 @@ class Base:
 
     #: Where attachments are stored, outside the web root; required in production.
     ATTACHMENT_ROOT: str | None = None
+    #: Where administrators' full data exports are written (one directory per export); empty means
+    #: ``<instance>/exports``. Exports hold every personal record: keep the folder private.
+    EXPORT_ROOT: str | None = None
     #: Largest accepted attachment, per file.
     MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
     #: Most files per submission, and the request size that follows from it.
@@ -97,6 +100,10 @@ class Base:
     INCIDENT_DETECT_THRESHOLD = 5
     INCIDENT_DETECT_WINDOW_MINUTES = 10.0
     INCIDENT_DETECT_SECONDS = 60.0
+    #: The console's queue tab counts may be this old (each web process keeps its own); the list
+    #: itself is always read fresh. Six capped counts per page view are most of a queue page's
+    #: database time at a million tickets.
+    QUEUE_COUNTS_MAX_AGE_SECONDS = 10.0
     #: The restoration target incidents are measured against (the ministry's one-hour rule).
     INCIDENT_RESTORATION_TARGET_MINUTES = 60
     #: An unanswered handoff request lapses after this; the sender still holds the ticket.

@@ -14,6 +14,8 @@ class Testing(Development):
     #: Tests sign in many times a minute; the throttle test lowers this for itself.
     LOGIN_RATE_LIMIT = "10000 per minute"
     BROKER_PUBLISH_TIMEOUT = 0.5
+    #: Tests look at the tab counts right after changing tickets.
+    QUEUE_COUNTS_MAX_AGE_SECONDS = 0.0
     #: The tests' webhook receiver listens on loopback over plain HTTP.
     WEBHOOK_ALLOWED_HOSTS = ("127.0.0.1",)
     WEBHOOK_ALLOW_HTTP = True

@@ -40,6 +40,9 @@ class IsolatedClient(FlaskClient):
     """
 
     def open(self, *args: Any, **kwargs: Any) -> Any:
+        # A streamed body (``stream_with_context``) is read here too, inside the request's
+        # own context, as the server does; read later, it would pop the test's context.
+        kwargs.setdefault("buffered", True)
         token = _cv_app.set(None)  # type: ignore[arg-type]
         try:
             return super().open(*args, **kwargs)

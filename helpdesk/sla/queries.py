@@ -146,22 +146,20 @@ def list_restoration_countdowns(
 
     At most ``limit``: a banner each; the rest are in the "breaching soon" view.
 
-    Two short steps: the open P1 tickets (a handful, from the open-queue index), then their
-    clocks by ticket; one join lets the planner scan every running clock instead.
+    The open P1 tickets are a subquery (a semi-join the planner starts from the open-queue
+    index); handing their ids over as a list cost a bound parameter each, and a storm can
+    leave a thousand of them open.
     """
     tickets = select(Ticket.id).where(Ticket.priority == Priority.P1, Ticket.status.in_(OPEN_STATUSES))
     if not include_confidential:
         tickets = tickets.where(Ticket.is_confidential.is_(False))
     if ticket_ids is not None:
         tickets = tickets.where(Ticket.id.in_(list(ticket_ids) or [-1]))
-    open_p1 = list(db.session.scalars(tickets))
-    if not open_p1:
-        return []
     stmt = (
         select(SlaClock, Ticket)
         .join(Ticket, Ticket.id == SlaClock.ticket_id)
         .where(
-            SlaClock.ticket_id.in_(open_p1),
+            SlaClock.ticket_id.in_(tickets),
             SlaClock.metric == Metric.RESTORATION,
             SlaClock.priority == Priority.P1,
             SlaClock.segment_id.is_(None),

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from helpdesk.accounts.models import Party, Role, Site, User
 from helpdesk.audit.models import AuditEvent
@@ -20,6 +20,7 @@ from helpdesk.core.time import TOKYO
 from helpdesk.responsibility.models import ResponsibilitySegment
 from helpdesk.tickets import policy
 from helpdesk.tickets.models import Attachment, Message, Service, Ticket
+from helpdesk.tickets.rows import BATCH_SIZE, TicketRow, iter_rows
 from helpdesk.tickets.search import WINDOWS, term_condition, terms_of
 from helpdesk.tickets.states import (
     OPEN_STATUSES,
@@ -61,12 +62,20 @@ def _page(stmt: Select[Ticket], page: int, per_page: int) -> Page:
     return Page(items=items, total=total, page=page, per_page=per_page)
 
 
+#: A requester's tickets, newest first (the requester index walked backwards).
+_NEWEST_FIRST = (Ticket.created_at.desc(), Ticket.id.desc())
+
+
 def list_requester_tickets(user_id: int, *, page: int = 1, per_page: int = PAGE_SIZE) -> Page:
     """A requester's own tickets, newest first."""
-    stmt = select(Ticket).where(Ticket.requester_id == user_id).order_by(
-        Ticket.created_at.desc(), Ticket.id.desc()
-    )
+    stmt = select(Ticket).where(Ticket.requester_id == user_id).order_by(*_NEWEST_FIRST)
     return _page(stmt, page, per_page)
+
+
+def iter_requester_tickets(user_id: int, *, batch_size: int = BATCH_SIZE) -> Iterator[list[TicketRow]]:
+    """Every ticket of one requester (:func:`list_requester_tickets` unpaged), in batches."""
+    return iter_rows(select(Ticket).where(Ticket.requester_id == user_id), _NEWEST_FIRST,
+                     batch_size=batch_size)
 
 
 def list_held_by_parties(
@@ -155,7 +164,9 @@ def timeline(ticket_id: int, *, include_internal: bool) -> list[TimelineEntry]:
 
     Without ``include_internal`` only public replies are returned (the requester's view).
     """
-    stmt = select(Message).where(Message.ticket_id == ticket_id).options(joinedload(Message.author))
+    # Each message's files in one more statement, not one per message as the page lists them.
+    stmt = select(Message).where(Message.ticket_id == ticket_id).options(
+        joinedload(Message.author), selectinload(Message.attachments))
     if not include_internal:
         stmt = stmt.where(Message.kind == MessageKind.PUBLIC_REPLY)
     entries = [TimelineEntry(at=m.created_at, message=m) for m in db.session.scalars(stmt)]

@@ -24,6 +24,7 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Integer,
+    Select,
     Text,
     and_,
     column,
@@ -40,6 +41,7 @@ from sqlalchemy.orm import joinedload
 from helpdesk.core.actor import Actor
 from helpdesk.core.db import db
 from helpdesk.tickets.models import Ticket
+from helpdesk.tickets.rows import BATCH_SIZE, TicketRow, iter_rows
 
 MAX_TERMS = 8
 COUNT_CAP = 1000
@@ -147,11 +149,7 @@ def search_tickets(actor: Actor, query: str, *, page: int = 1, per_page: int = 5
     page = max(1, page)
     if not terms:
         return SearchPage(items=[], page=page, has_next=False, total=0, total_is_capped=False, terms=[])
-    stmt = select(Ticket.id).where(and_(*(term_condition(t) for t in terms)))
-    if actor.role == "requester":
-        stmt = stmt.where(Ticket.requester_id == actor.user_id)
-    elif not actor.is_security_cleared:
-        stmt = stmt.where(Ticket.is_confidential.is_(False))
+    stmt = _matching(actor, terms)
     offset = (page - 1) * per_page
     # Enough matches to fill this page, tell whether another follows, and cap the count.
     needed = max(offset + per_page + 1, COUNT_CAP + 1)
@@ -172,6 +170,32 @@ def search_tickets(actor: Actor, query: str, *, page: int = 1, per_page: int = 5
     rows = [loaded[i] for i in page_ids]
     return SearchPage(items=rows[:per_page], page=page, has_next=len(rows) > per_page,
                       total=min(len(ids), COUNT_CAP), total_is_capped=len(ids) > COUNT_CAP, terms=terms)
+
+
+def iter_search(actor: Actor, query: str, *, batch_size: int = BATCH_SIZE) -> Iterator[list[TicketRow]]:
+    """Every ticket :func:`search_tickets` would list for ``query`` (uncapped), newest first, in batches.
+
+    The same terms and visibility; an empty query yields nothing. One streamed statement
+    walking the creation-time index from the newest end, so memory stays bounded.
+    """
+    terms = terms_of(query)
+    if not terms:
+        return iter(())
+    return iter_rows(_matching(actor, terms), (Ticket.created_at.desc(), Ticket.id.desc()),
+                     batch_size=batch_size)
+
+
+def _matching(actor: Actor, terms: list[str]) -> Select[int]:
+    """Ids of the tickets containing every term that ``actor`` may find.
+
+    Confidential tickets only for the security-cleared; requesters only their own.
+    """
+    stmt = select(Ticket.id).where(and_(*(term_condition(t) for t in terms)))
+    if actor.role == "requester":
+        return stmt.where(Ticket.requester_id == actor.user_id)
+    if not actor.is_security_cleared:
+        return stmt.where(Ticket.is_confidential.is_(False))
+    return stmt
 
 
 def _window_starts() -> Iterator[datetime | None]:

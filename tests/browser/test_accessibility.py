@@ -49,3 +49,14 @@ def test_login_and_phone_pages(page: Page, live_server: str, make_user: MakeUser
     _sign_in(page, live_server, make_user(Role.AGENT).email)
     page.goto(f"{live_server}/console/phone?q=山田")
     assert _serious(page) == []
+
+
+def test_supervisor_dashboard(
+    page: Page, live_server: str, make_user: MakeUser, make_ticket: MakeTicket
+) -> None:
+    make_ticket(subject="VPNに接続できません")
+    _sign_in(page, live_server, make_user(Role.SUPERVISOR).email)
+    page.goto(f"{live_server}/console/dashboard")
+    assert _serious(page) == []
+    page.get_by_text("日別の受付件数（表）").click()  # the table behind the intake chart, opened
+    assert _serious(page) == []

@@ -52,6 +52,24 @@ def test_views_slice_the_open_tickets(make_ticket: MakeTicket, make_user: MakeUs
     }
 
 
+def test_tab_counts_may_be_reused_for_the_same_viewer_within_their_age(
+    make_ticket: MakeTicket, make_user: MakeUser
+) -> None:
+    agent, other = make_user(Role.AGENT), make_user(Role.AGENT)
+    make_ticket(now=T0)
+    ten_seconds = timedelta(seconds=10)
+    later = T0 + timedelta(days=400)  # no earlier test's counts are this new
+    assert queues.count_views(actor_of(agent), now=later, max_age=ten_seconds)["open"] == 1
+    make_ticket(now=T0)
+    # Within the age the same viewer gets the counts already made; a fresh read is always fresh.
+    soon = later + timedelta(seconds=9)
+    assert queues.count_views(actor_of(agent), now=soon, max_age=ten_seconds)["open"] == 1
+    assert queues.count_views(actor_of(agent), now=soon)["open"] == 2
+    # Another viewer, or the same one once the age has passed, is counted again.
+    assert queues.count_views(actor_of(other), now=soon, max_age=ten_seconds)["open"] == 2
+    assert queues.count_views(actor_of(agent), now=later + ten_seconds, max_age=ten_seconds)["open"] == 2
+
+
 def test_filters_and_sorting(make_ticket: MakeTicket, make_user: MakeUser) -> None:
     actor = actor_of(make_user(Role.AGENT))
     p1 = make_ticket(impact=Impact.SITE, urgency=Urgency.HIGH, now=T0 + timedelta(minutes=5))

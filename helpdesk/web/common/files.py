@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Response, current_app, send_file
+from collections.abc import Iterator
+from datetime import datetime
+
+from flask import Response, current_app, send_file, stream_with_context
 from werkzeug.datastructures import FileStorage
 
+from helpdesk.core.time import TOKYO
 from helpdesk.tickets.attachments import AttachmentLimits, Upload
 from helpdesk.tickets.models import Attachment
 
@@ -33,6 +37,31 @@ def download(attachment: Attachment) -> Response:
         store.path(attachment.storage_key), mimetype=attachment.content_type, as_attachment=True,
         download_name=attachment.filename, conditional=False, etag=False, max_age=0,
     )
+    return inert(response)
+
+
+def csv_download(chunks: Iterator[bytes], *, now: datetime, prefix: str = "tickets") -> Response:
+    """Stream CSV bytes as a download named ``<prefix>-<Japan date and time>.csv``.
+
+    The chunks are produced while the response is sent, inside this request's context
+    (its database session, the reader's language), so a long list never sits in memory.
+    """
+    name = f"{prefix}-{now.astimezone(TOKYO):%Y%m%d-%H%M}.csv"
+    return streamed_download(chunks, mimetype="text/csv", filename=name)
+
+
+def streamed_download(chunks: Iterator[bytes], *, mimetype: str, filename: str) -> Response:
+    """Stream bytes as an inert download named ``filename`` (ASCII), produced while they are sent.
+
+    The chunks run inside this request's context (its database session, the reader's language).
+    """
+    response = Response(stream_with_context(chunks), mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return inert(response)
+
+
+def inert(response: Response) -> Response:
+    """Mark a download inert and private: no script, no sniffing, no cache keeps it."""
     response.headers["Content-Security-Policy"] = DOWNLOAD_CSP
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import UTC
+from collections.abc import Mapping, Sequence
+from datetime import UTC, timedelta
 from typing import Any
 
 from flask import (
@@ -22,7 +22,7 @@ from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
 
 from helpdesk.accounts import queries as account_queries
-from helpdesk.accounts.models import Party
+from helpdesk.accounts.models import Party, User
 from helpdesk.accounts.policy import can_log_calls, can_supervise, can_use_console
 from helpdesk.core.errors import NotFound, ValidationFailed
 from helpdesk.core.time import TOKYO, utcnow
@@ -33,12 +33,13 @@ from helpdesk.incidents import policy as incident_policy
 from helpdesk.incidents import queries as incident_queries
 from helpdesk.mail import services as mail
 from helpdesk.mail.policy import can_review_mail
+from helpdesk.reports import exports
 from helpdesk.sla import queries as sla
 from helpdesk.tickets import calls, canned, policy, presence, queues, relations
 from helpdesk.tickets import queries as tickets
 from helpdesk.tickets import services as ticket_services
 from helpdesk.tickets.models import Ticket
-from helpdesk.tickets.search import search_tickets
+from helpdesk.tickets.search import iter_search, search_tickets
 from helpdesk.tickets.states import (
     Channel,
     Impact,
@@ -50,7 +51,7 @@ from helpdesk.tickets.states import (
     Urgency,
 )
 from helpdesk.web.common.auth import current_actor, current_db_user, require
-from helpdesk.web.common.files import attachment_limits, download, uploads_from
+from helpdesk.web.common.files import attachment_limits, csv_download, download, uploads_from
 from helpdesk.web.common.forms import CsrfForm, show_field_errors
 from helpdesk.web.common.handoff_forms import (
     AcceptForm,
@@ -84,12 +85,56 @@ bp = Blueprint("console", __name__, url_prefix="/console")
 def queue() -> ResponseReturnValue:
     """A queue view with filters and sorting; the tabs are the views defined in ``queues``."""
     actor = current_actor()
+    staff = tickets.list_desk_staff()
+    form, filters = _queue_filters(staff)
+    now = utcnow()
+    view = request.args.get("view", "open")
+    counts = queues.count_views(
+        actor, now=now, max_age=timedelta(seconds=current_app.config["QUEUE_COUNTS_MAX_AGE_SECONDS"]))
+    page = queues.list_queue(actor, view, filters, now=now, page=request.args.get("page", 1, type=int),
+                             # an unfiltered view matches what its tab counted
+                             total=None if filters.conditions() else counts.get(view))
+    return render_template(
+        "console/queue.html", page=page, form=form, bulk_form=CsrfForm(),
+        saved_views=queues.list_saved_views(actor.user_id or 0),
+        staff=staff,
+        views=queues.QUEUE_VIEWS, counts=counts,
+        badges=sla.ticket_badges([t.id for t in page.items], now=now), now=now,
+        countdowns=sla.list_restoration_countdowns(now=now, include_confidential=actor.is_security_cleared),
+        held_mail=mail.count_held() if can_review_mail(actor) else 0,
+        holders=tickets.holders([t.id for t in page.items]),
+        incident_choices=incident_queries.active_choices() if incident_policy.can_coordinate(actor) else [],
+        incident_proposals=incident_queries.count_pending_proposals(),
+        args={k: v for k, v in request.args.items() if k != "page"},
+    )
+
+
+@bp.get("/queue.csv")
+@require(can_use_console)
+def queue_csv() -> ResponseReturnValue:
+    """The whole queue view as filtered and sorted on screen (every page), as a CSV download."""
+    actor = current_actor()
+    _form, filters = _queue_filters(tickets.list_desk_staff())
+    view = request.args.get("view", "open")
+    now = utcnow()
+    return csv_download(exports.stream_tickets_csv(
+        queues.iter_queue(actor, view, filters, now=now), columns=exports.DESK_COLUMNS,
+        locale=select_locale(), actor=actor, now=now, source="console.queue",
+        criteria={k: v for k, v in request.args.items() if k in queues.FILTER_KEYS and v},
+    ), now=now)
+
+
+def _queue_filters(staff: Sequence[User]) -> tuple[QueueFilterForm, queues.QueueFilters]:
+    """The queue's filter form from the query string, and the filters it means (invalid: none).
+
+    ``staff``: the desk staff the assignee filter offers (the page lists them again).
+    """
     form = QueueFilterForm(request.args)
-    _filter_choices(form)
+    _filter_choices(form, staff)
     if not form.validate():
         form = QueueFilterForm(formdata=None)
-        _filter_choices(form)
-    filters = queues.QueueFilters(
+        _filter_choices(form, staff)
+    return form, queues.QueueFilters(
         type=TicketType(form.type.data) if form.type.data else None,
         priority=Priority(form.priority.data) if form.priority.data else None,
         status=TicketStatus(form.status.data) if form.status.data else None,
@@ -98,22 +143,6 @@ def queue() -> ResponseReturnValue:
         site_id=int(form.site.data) if form.site.data else None,
         assignee_id=int(form.assignee.data) if form.assignee.data else None,
         sort=form.sort.data or "priority",
-    )
-    now = utcnow()
-    page = queues.list_queue(actor, request.args.get("view", "open"), filters, now=now,
-                             page=request.args.get("page", 1, type=int))
-    return render_template(
-        "console/queue.html", page=page, form=form, bulk_form=CsrfForm(),
-        saved_views=queues.list_saved_views(actor.user_id or 0),
-        staff=tickets.list_desk_staff(),
-        views=queues.QUEUE_VIEWS, counts=queues.count_views(actor, now=now),
-        badges=sla.ticket_badges([t.id for t in page.items], now=now), now=now,
-        countdowns=sla.list_restoration_countdowns(now=now, include_confidential=actor.is_security_cleared),
-        held_mail=mail.count_held() if can_review_mail(actor) else 0,
-        holders=tickets.holders([t.id for t in page.items]),
-        incident_choices=incident_queries.active_choices() if incident_policy.can_coordinate(actor) else [],
-        incident_proposals=incident_queries.count_pending_proposals(),
-        args={k: v for k, v in request.args.items() if k != "page"},
     )
 
 
@@ -175,6 +204,19 @@ def search() -> ResponseReturnValue:
     results = search_tickets(current_actor(), query, page=request.args.get("page", 1, type=int))
     return render_template("console/search.html", query=query, results=results,
                            holders=tickets.holders([t.id for t in results.items]))
+
+
+@bp.get("/search.csv")
+@require(can_use_console)
+def search_csv() -> ResponseReturnValue:
+    """Every ticket the search finds (not only the first pages, not capped), as a CSV download."""
+    actor = current_actor()
+    query = (request.args.get("q") or "").strip()[:200]
+    now = utcnow()
+    return csv_download(exports.stream_tickets_csv(
+        iter_search(actor, query), columns=exports.DESK_COLUMNS, locale=select_locale(), actor=actor,
+        now=now, source="console.search", criteria={"q": query},
+    ), now=now)
 
 
 @bp.get("/tickets/<number>")
@@ -776,7 +818,7 @@ def _queue_url(params: Mapping[str, str]) -> str:
     return url_for("console.queue", **values)
 
 
-def _filter_choices(form: QueueFilterForm) -> None:
+def _filter_choices(form: QueueFilterForm, staff: Sequence[User]) -> None:
     locale = select_locale()
     form.service.choices = [SelectChoice("", _("すべて"))] + [
         SelectChoice(s.code, s.display_name(locale)) for s in tickets.list_services()
@@ -785,7 +827,7 @@ def _filter_choices(form: QueueFilterForm) -> None:
         SelectChoice(str(s.id), s.display_name(locale)) for s in tickets.list_sites()
     ]
     form.assignee.choices = [SelectChoice("", _("すべて"))] + [
-        SelectChoice(str(u.id), u.display_name) for u in tickets.list_desk_staff()
+        SelectChoice(str(u.id), u.display_name) for u in staff
     ]
 
 

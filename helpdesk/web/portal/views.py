@@ -15,12 +15,13 @@ from helpdesk.core.errors import ValidationFailed
 from helpdesk.core.time import utcnow
 from helpdesk.incidents import queries as incident_queries
 from helpdesk.notifications import queries as notifications
+from helpdesk.reports import exports
 from helpdesk.tickets import queries as tickets
 from helpdesk.tickets import services as ticket_services
 from helpdesk.tickets.models import Ticket
 from helpdesk.tickets.states import Channel, Impact, MessageKind, TicketType, Urgency
 from helpdesk.web.common.auth import current_actor, require
-from helpdesk.web.common.files import attachment_limits, download, uploads_from
+from helpdesk.web.common.files import attachment_limits, csv_download, download, uploads_from
 from helpdesk.web.common.forms import CsrfForm
 from helpdesk.web.portal.forms import NewTicketForm, RatingForm, ReopenForm, ReplyForm
 
@@ -37,6 +38,19 @@ def home() -> ResponseReturnValue:
     return render_template(
         "portal/home.html", page=page, notifications=notifications.list_recent(actor.user_id, limit=5)
     )
+
+
+@bp.get("/tickets.csv")
+@require(can_use_portal)
+def tickets_csv() -> ResponseReturnValue:
+    """All my tickets, newest first, as a CSV download (what the portal shows, nothing internal)."""
+    actor = current_actor()
+    assert actor.user_id is not None
+    now = utcnow()
+    return csv_download(exports.stream_tickets_csv(
+        tickets.iter_requester_tickets(actor.user_id), columns=exports.REQUESTER_COLUMNS,
+        locale=_locale(), actor=actor, now=now, source="portal.home", criteria={},
+    ), now=now)
 
 
 @bp.route("/tickets/new", methods=["GET", "POST"])
