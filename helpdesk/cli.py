@@ -1,5 +1,5 @@
 """Flask commands: ``flask users …``, ``flask apikey create``, ``flask audit verify``, ``flask demo load``,
-``flask mail ingest``, ``flask export DIR``, ``flask import DIR``."""
+``flask mail ingest``, ``flask export DIR``, ``flask import DIR``, ``flask reports generate|verify``."""
 
 from __future__ import annotations
 
@@ -26,12 +26,14 @@ from helpdesk.core.storage import FileStore
 from helpdesk.core.time import utcnow
 from helpdesk.mail import services as mail_services
 from helpdesk.portability import export, loading
+from helpdesk.reports import services as report_services
 
 users_cli = AppGroup("users", help="Manage accounts.")
 apikey_cli = AppGroup("apikey", help="Issue API keys.")
 audit_cli = AppGroup("audit", help="Inspect the audit trail.")
 demo_cli = AppGroup("demo", help="Demo data.")
 mail_cli = AppGroup("mail", help="Inbound mail.")
+reports_cli = AppGroup("reports", help="Monthly service-level reports.")
 
 
 @mail_cli.command("ingest")
@@ -216,9 +218,41 @@ def import_data(directory: Path) -> None:
                f"audit chain: {summary.audit_events_checked:,} events checked")
 
 
+@reports_cli.command("generate")
+@click.argument("month")
+def generate_report(month: str) -> None:
+    """Compute MONTH's (YYYY-MM) report now, without a worker, and store it as a new snapshot."""
+    try:
+        snapshot = report_services.generate(month, actor=SYSTEM, now=utcnow())
+    except DomainError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"snapshot {snapshot.id} of {snapshot.month}: sha256 {snapshot.sha256}")
+
+
+@reports_cli.command("verify")
+@click.option("--month", default=None, help="Only this month (YYYY-MM).")
+def verify_reports(month: str | None) -> None:
+    """Recompute every stored snapshot from the raw data; print each difference (path: old → new).
+
+    Exits 1 when any snapshot's stored hash no longer matches or any figure differs.
+    """
+    results = report_services.verify(month)
+    changed = [r for r in results if not r.is_same]
+    for result in changed:
+        click.echo(f"snapshot {result.snapshot_id} ({result.month}, "
+                   f"{result.generated_at:%Y-%m-%d %H:%M} UTC):")
+        if not result.is_hash_intact:
+            click.echo("  stored content does not match its sha256")
+        for path, old, new in result.differences:
+            click.echo(f"  {path}: {old!r} → {new!r}")
+    click.echo(f"{len(results)} snapshot(s) checked, {len(changed)} differ")
+    if changed:
+        sys.exit(1)
+
+
 def register_cli(app: Flask) -> None:
     """Attach the command groups and the export/import commands."""
-    for group in (users_cli, apikey_cli, audit_cli, demo_cli, mail_cli):
+    for group in (users_cli, apikey_cli, audit_cli, demo_cli, mail_cli, reports_cli):
         app.cli.add_command(group)
     app.cli.add_command(export_data)
     app.cli.add_command(import_data)

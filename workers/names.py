@@ -14,6 +14,8 @@ from helpdesk.incidents.detection import TASK_INCIDENT_PROPOSED
 from helpdesk.incidents.services import TASK_INCIDENT_UPDATE
 from helpdesk.mail.delivery import TASK_MAIL_SEND
 from helpdesk.mail.services import TASK_MAIL_STORM
+from helpdesk.portability.jobs import TASK_EXPORT_DATA
+from helpdesk.reports.services import TASK_GENERATE_REPORT
 from helpdesk.sla.calendar_settings import TASK_SLA_RECOMPUTE
 from helpdesk.sla.services import TASK_SLA_EVENT
 from helpdesk.tickets.services import (
@@ -51,3 +53,5 @@ MAIL_POLL = "mail.poll_imap"
 INCIDENT_UPDATE = TASK_INCIDENT_UPDATE  # "notifications.incident_update"
 INCIDENT_PROPOSED = TASK_INCIDENT_PROPOSED  # "notifications.incident_proposed"
 INCIDENT_DETECT = "incidents.detect"
+REPORT_GENERATE = TASK_GENERATE_REPORT  # "reports.generate_monthly"
+DATA_EXPORT = TASK_EXPORT_DATA  # "portability.export_all"

@@ -11,8 +11,9 @@ from celery import shared_task
 from flask import current_app
 from sqlalchemy.exc import OperationalError
 
-from helpdesk.core import idempotency, outbox
+from helpdesk.core import idempotency, outbox, settings
 from helpdesk.core.actor import SYSTEM
+from helpdesk.core.storage import FileStore
 from helpdesk.core.time import utcnow
 from helpdesk.handoff import services as handoffs
 from helpdesk.incidents import detection
@@ -20,6 +21,8 @@ from helpdesk.incidents import services as incidents
 from helpdesk.mail import delivery, imap
 from helpdesk.mail import services as mail_services
 from helpdesk.notifications import services as notifications
+from helpdesk.portability import jobs as export_jobs
+from helpdesk.reports import services as reports
 from helpdesk.sla import services as sla
 from helpdesk.webhooks import services as webhooks
 from workers import names
@@ -273,3 +276,40 @@ def incident_update(outbox_id: int) -> bool:
     """Tell every linked requester and subscriber of an incident's update, once each, by app and mail."""
     return _notify(outbox_id, lambda p, key, at: incidents.broadcast_update(
         int(p["update_id"]), source_key=key, now=at))
+
+
+def _run_job(outbox_id: int, run: Callable[[int], object], what: str) -> bool:
+    """Run the background job an outbox row names, then mark the row done.
+
+    The progress commits as the work goes, so the job (not the outbox row) is the guard: a job
+    already done is not redone. A failure leaves the job failed with its message and is not retried
+    (the person asks again); only a lost database connection is retried.
+    """
+    payload = outbox.payload_of(outbox_id)
+    if payload is None:
+        return False
+    try:
+        run(int(payload["job_id"]))
+    except OperationalError:
+        raise
+    except Exception:  # noqa: BLE001 - recorded on the job by the domain; the row is done with
+        current_app.logger.exception("%s job of outbox row %s failed", what, outbox_id)
+    return _run(outbox_id, lambda p, key, at: 0)
+
+
+@shared_task(name=names.REPORT_GENERATE, **OUTBOX_TASK)
+def generate_monthly_report(outbox_id: int) -> bool:
+    """Generate the monthly report a person asked for, with its progress; once, however often delivered."""
+    return _run_job(outbox_id, lambda job_id: reports.run_job(job_id, clock=utcnow), "report")
+
+
+@shared_task(name=names.DATA_EXPORT, **OUTBOX_TASK)
+def export_all_data(outbox_id: int) -> bool:
+    """Write the full data export an administrator asked for, with progress; once, however often delivered.
+
+    The export root and the attachment store come from the settings here: the domain reads none.
+    """
+    config = current_app.config
+    return _run_job(outbox_id, lambda job_id: export_jobs.run_export_job(
+        job_id, clock=utcnow, store=FileStore(config["ATTACHMENT_ROOT"]),
+        root=settings.export_root(config, current_app.instance_path)), "export")

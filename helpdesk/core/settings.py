@@ -59,6 +59,15 @@ def apply_embedded_defaults(config: MutableMapping[str, Any], instance_path: str
         config["SECRET_KEY"] = key_file.read_text().strip()
 
 
+def export_root(config: Mapping[str, Any], instance_path: str) -> Path:
+    """Where full data exports go: ``EXPORT_ROOT``, else ``exports`` in the instance folder.
+
+    Resolved when used rather than at start-up, so every environment (production included)
+    gets the default, and follows an instance folder chosen after the app was built.
+    """
+    return Path(config.get("EXPORT_ROOT") or Path(instance_path) / "exports")
+
+
 def missing_settings(config: Mapping[str, Any]) -> list[str]:
     """Names of required settings that are empty."""
     return [name for name in config.get("REQUIRED_SETTINGS", ()) if not config.get(name)]

@@ -128,6 +128,17 @@ def import_all(directory: Path, *, now: datetime, actor: Actor, store: FileStore
                          audit_events_checked=checked, audit_problems=len(problems))
 
 
+def verify_export(directory: Path) -> Manifest:
+    """Check an export against its manifest without loading it; returns the manifest. Reads only.
+
+    :raises CorruptExport: when the manifest is missing or malformed, or any file it names is
+        missing or has another SHA-256 or size.
+    """
+    manifest = Manifest.from_bytes(_read(directory / MANIFEST_NAME))
+    _verified_entries(directory, manifest, exported_tables())
+    return manifest
+
+
 def _read(path: Path) -> bytes:
     try:
         return path.read_bytes()

@@ -177,6 +177,9 @@ class SlaClock(Model):
         Index("ix_sla_clocks_running_warn", "warn_at",
               postgresql_where=text(RUNNING_PREDICATE), sqlite_where=text(RUNNING_PREDICATE)),
         Index("ix_sla_clocks_segment", "segment_id"),
+        # Reports by period: clocks that stopped, or fell due, within a week or a month.
+        Index("ix_sla_clocks_stopped_at", "stopped_at"),
+        Index("ix_sla_clocks_due_at", "due_at"),
     )
 
 

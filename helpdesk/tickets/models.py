@@ -130,6 +130,8 @@ class Ticket(Model):
         # A requester's open tickets, listed first beside the one being worked.
         Index("ix_tickets_open_requester", "requester_id", "created_at",
               postgresql_where=text(OPEN_PREDICATE), sqlite_where=text(OPEN_PREDICATE)),
+        # The monthly report's satisfaction: ratings given within the month.
+        Index("ix_tickets_rated_at", "rated_at"),
         UniqueConstraint("requester_id", "intake_key"),
         CheckConstraint("satisfaction_rating BETWEEN 1 AND 5", name="rating_range"),
     )

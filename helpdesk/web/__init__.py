@@ -7,14 +7,18 @@ from flask_babel import Babel
 
 from helpdesk.extensions import csrf
 from helpdesk.web.account.views import bp as account_bp
+from helpdesk.web.admin import export as _admin_export  # noqa: F401 - registers its routes on bp
 from helpdesk.web.admin import incidents as _admin_incidents  # noqa: F401 - registers its routes on bp
+from helpdesk.web.admin import reports as _admin_reports  # noqa: F401 - registers its routes on bp
 from helpdesk.web.admin.views import bp as admin_bp
 from helpdesk.web.api import handoffs as _api_handoffs  # noqa: F401 - registers its routes on bp
 from helpdesk.web.api.views import bp as api_bp
 from helpdesk.web.common import auth, durations, errors, headers, i18n, labels, markup
 from helpdesk.web.common.health import bp as health_bp
+from helpdesk.web.console import dashboard as _console_dashboard  # noqa: F401 - registers its routes on bp
 from helpdesk.web.console import incidents as _console_incidents  # noqa: F401 - registers its routes on bp
 from helpdesk.web.console import knowledge as _console_knowledge  # noqa: F401 - registers its routes on bp
+from helpdesk.web.console import reports as _console_reports  # noqa: F401 - registers its routes on bp
 from helpdesk.web.console.views import bp as console_bp
 from helpdesk.web.portal import incidents as _portal_incidents  # noqa: F401 - registers its routes on bp
 from helpdesk.web.portal import knowledge as _portal_knowledge  # noqa: F401 - registers its routes on bp

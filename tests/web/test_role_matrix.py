@@ -83,6 +83,13 @@ MATRIX: dict[str, tuple[str, str, set[str]]] = {
     "console.resolve": ("POST", "/console/tickets/{own}/resolve", WORKERS),
     "console.record_restoration": ("POST", "/console/tickets/{own}/restored", WORKERS),
     "console.sla_overview": ("GET", "/console/sla", {"supervisor"}),
+    # The dashboard covers every queue and both contractors: supervisors, like the SLA overview.
+    "console.dashboard": ("GET", "/console/dashboard", {"supervisor"}),
+    "console.dashboard_panel": ("GET", "/console/dashboard/panel", {"supervisor"}),
+    # Downloads of a list go to whoever may see the list (test_ticket_csv.py checks the rows).
+    "console.queue_csv": ("GET", "/console/queue.csv?view=open", DESK),
+    "console.search_csv": ("GET", "/console/search.csv?q=メール", DESK),
+    "portal.tickets_csv": ("GET", "/portal/tickets.csv", {"requester"}),
     # Held mail: the call centre reviews it. No mail 999 is held, so everyone is refused here
     # (tests/web/test_console_mail.py has the real ones).
     "console.held_mail": ("GET", "/console/mail", WORKERS),
@@ -121,6 +128,28 @@ MATRIX: dict[str, tuple[str, str, set[str]]] = {
     "portal.report_affected": ("POST", "/portal/incidents/{incident}/affected", {"requester"}),
     "portal.subscribe": ("POST", "/portal/incidents/{incident}/subscribe", {"requester"}),
     "portal.unsubscribe": ("POST", "/portal/incidents/{incident}/unsubscribe", {"requester"}),
+    # Monthly service-level reports: supervisors in the console, the ministry in admin. No job or
+    # snapshot 999 exists: everyone is refused (tests/web/test_report_pages.py has the real ones).
+    "console.reports_home": ("GET", "/console/reports", {"supervisor"}),
+    "console.request_report": ("POST", "/console/reports", {"supervisor"}),
+    "console.report_job": ("GET", "/console/reports/jobs/999", set()),
+    "console.report_job_status": ("GET", "/console/reports/jobs/999.json", set()),
+    "console.report": ("GET", "/console/reports/999", set()),
+    "console.report_download": ("GET", "/console/reports/999/service-level.xlsx", set()),
+    "admin.reports_home": ("GET", "/admin/reports", {"admin"}),
+    "admin.request_report": ("POST", "/admin/reports", {"admin"}),
+    "admin.report_job": ("GET", "/admin/reports/jobs/999", set()),
+    "admin.report_job_status": ("GET", "/admin/reports/jobs/999.json", set()),
+    "admin.report": ("GET", "/admin/reports/999", set()),
+    "admin.report_download": ("GET", "/admin/reports/999/service-level.xlsx", set()),
+    # The full data export: the ministry's IT office only. No export job 999 exists: everyone is
+    # refused (tests/web/test_export_pages.py has the real ones).
+    "admin.export_home": ("GET", "/admin/export", {"admin"}),
+    "admin.request_export": ("POST", "/admin/export", {"admin"}),
+    "admin.export_job": ("GET", "/admin/export/jobs/999", set()),
+    "admin.export_job_status": ("GET", "/admin/export/jobs/999.json", set()),
+    "admin.export_download": ("GET", "/admin/export/jobs/999/helpdesk-export.zip", set()),
+    "admin.delete_export": ("POST", "/admin/export/jobs/999/delete", set()),
     "admin.incidents_list": ("GET", "/admin/incidents", {"admin"}),
     "admin.incident": ("GET", "/admin/incidents/{incident}", {"admin"}),
     "admin.incident_report": ("GET", "/admin/incidents/{incident}/report", {"admin"}),

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from helpdesk import create_app
 from helpdesk.core.db import db
 from helpdesk.core.outbox import WorkerHeartbeat
+from helpdesk.jobs.models import BackgroundJob
 from tests.conftest import IsolatedClient
 from tests.support import ROOT, RedisServer, running_redis, wait_for
 
@@ -116,3 +117,9 @@ def count_rows(model: type[Any], *where: Any) -> int:
     return int(db.session.scalar(select(func.count()).select_from(model).where(*where)) or 0)
 
 
+def fresh_job(job_id: int) -> BackgroundJob:
+    """A background job as committed by any process (the worker moves it along)."""
+    db.session.expire_all()
+    job = db.session.get(BackgroundJob, job_id)
+    assert job is not None
+    return job
