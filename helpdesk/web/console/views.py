@@ -28,7 +28,7 @@ from helpdesk.core.errors import NotFound, ValidationFailed
 from helpdesk.core.time import TOKYO, utcnow
 from helpdesk.handoff import queries as handoffs
 from helpdesk.handoff import services as handoff_services
-from helpdesk.handoff.models import HandoffKind, RejectReason
+from helpdesk.handoff.models import HandoffKind, HandoffState, RejectReason
 from helpdesk.incidents import policy as incident_policy
 from helpdesk.incidents import queries as incident_queries
 from helpdesk.mail import services as mail
@@ -787,7 +787,8 @@ def _incident_context(item: Ticket) -> dict[str, Any]:
 def _handoff_context(item: Ticket, forms: Mapping[str, Any], holder: Party | None) -> dict[str, Any]:
     """What the workspace shows about responsibility: the open handoff and what may be done with it."""
     actor = current_actor()
-    open_handoff = handoffs.find_open_handoff(item.id)
+    ticket_handoffs = handoffs.list_ticket_handoffs(item.id)
+    open_handoff = next((h for h in ticket_handoffs if h.state is HandoffState.REQUESTED), None)
     desk = ticket_services.helpdesk_party()
     may_escalate = (holder is not None and holder.id == desk.id and open_handoff is None and item.is_open
                     and policy.can_work_ticket(actor, item))
@@ -796,7 +797,7 @@ def _handoff_context(item: Ticket, forms: Mapping[str, Any], holder: Party | Non
     if is_handback and not reject_form.suggested_party.choices:  # the form is shown only then
         reject_form.suggested_party.choices = party_choices(exclude=desk.id)
     return {
-        "open_handoff": open_handoff, "handoffs": handoffs.list_ticket_handoffs(item.id),
+        "open_handoff": open_handoff, "handoffs": ticket_handoffs,
         "responsibility": handoffs.responsibility_timeline(item.id, now=utcnow()), "now": utcnow(),
         "escalate_form": forms.get("escalate_form") or (_escalate_form(item) if may_escalate else None),
         "withdraw_form": WithdrawForm(formdata=None), "accept_form": AcceptForm(formdata=None),
