@@ -71,6 +71,8 @@ COLUMNS: dict[str, tuple[Any, Cell]] = {
 }
 #: What the console's lists download.
 DESK_COLUMNS = tuple(COLUMNS)
+#: What a vendor's list of held tickets downloads: what its queue shows, no requester or desk staff.
+PARTY_COLUMNS = ("number", "subject", "type", "status", "priority", "service", "site", "created", "updated")
 #: What a requester's own list downloads: what the portal shows them, nothing internal.
 REQUESTER_COLUMNS = ("number", "subject", "type", "status", "service", "created", "updated")
 

@@ -78,6 +78,10 @@ def iter_requester_tickets(user_id: int, *, batch_size: int = BATCH_SIZE) -> Ite
                      batch_size=batch_size)
 
 
+#: A party's held tickets: the most urgent, then the oldest, first.
+_HELD_ORDER = (Ticket.priority.asc(), Ticket.created_at.asc(), Ticket.id.asc())
+
+
 def list_held_by_parties(
     party_ids: Collection[int], *, include_confidential: bool, page: int = 1,
     per_page: int = PAGE_SIZE,
@@ -86,7 +90,17 @@ def list_held_by_parties(
     stmt = select(Ticket).where(Ticket.id.in_(_held_by(party_ids)))
     if not include_confidential:
         stmt = stmt.where(Ticket.is_confidential.is_(False))
-    return _page(stmt.order_by(Ticket.priority, Ticket.created_at, Ticket.id), page, per_page)
+    return _page(stmt.order_by(*_HELD_ORDER), page, per_page)
+
+
+def iter_held_by_parties(
+    party_ids: Collection[int], *, include_confidential: bool, batch_size: int = BATCH_SIZE
+) -> Iterator[list[TicketRow]]:
+    """Every ticket :func:`list_held_by_parties` pages through, in the same order, in batches."""
+    stmt = select(Ticket).where(Ticket.id.in_(_held_by(party_ids)))
+    if not include_confidential:
+        stmt = stmt.where(Ticket.is_confidential.is_(False))
+    return iter_rows(stmt, _HELD_ORDER, batch_size=batch_size)
 
 
 def _held_by(party_ids: Collection[int]) -> Select[int]:

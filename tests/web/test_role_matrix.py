@@ -155,6 +155,7 @@ MATRIX: dict[str, tuple[str, str, set[str]]] = {
     "admin.incident_report": ("GET", "/admin/incidents/{incident}/report", {"admin"}),
     "admin.register_serious": ("POST", "/admin/incidents/{incident}/serious", {"admin"}),
     "vendor.queue": ("GET", "/vendor/", {"vendor", "security"}),
+    "vendor.held_tickets_csv": ("GET", "/vendor/tickets.csv", {"vendor", "security"}),
     # A ticket that was never handed to the caller's party: 404 for vendors, 403 for the rest
     # (tests/web/test_vendor.py covers the handed-over side).
     "vendor.ticket": ("GET", "/vendor/tickets/{own}", set()),

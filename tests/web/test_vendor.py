@@ -160,3 +160,22 @@ def test_a_refused_answer_is_announced_at_the_top(
     html = page.get_data(as_text=True)
     assert page.status_code == 422
     assert html.index('class="error-summary"') < html.index("引き継ぎ内容")  # before the summary, not below
+
+
+def test_a_vendor_downloads_the_tickets_its_party_holds_and_no_others(
+    app: Flask, handed: dict[str, Any], make_ticket: MakeTicket, login_as: LoginAs
+) -> None:
+    handoffs.accept_handoff(handed["handoff"].id, actor=actor_of(handed["vendor"]), now=T0)
+    make_ticket(subject="ヘルプデスクが対応中のチケット")  # held by the help desk: not the vendor's
+    client = login_as(app.test_client(), handed["vendor"])
+    assert "/vendor/tickets.csv" in client.get("/vendor/").get_data(as_text=True)
+    response = client.get("/vendor/tickets.csv")
+    assert response.status_code == 200 and response.data.startswith(b"\xef\xbb\xbf")
+    rows = [line.split(",") for line in response.data.decode("utf-8-sig").split("\r\n") if line]
+    assert rows == [["番号", "件名", "種別", "状態", "優先度", "サービス", "拠点", "受付日時", "更新日時"],
+                    [handed["ticket"].number, "共有フォルダに接続できない", "障害", "対応中", "P4", "メール",
+                     "本省", "2026-11-27 10:00", "2026-11-27 10:00"]]
+    assert "佐藤" not in response.data.decode("utf-8-sig")  # no requester column for the vendor
+    # The carrier holds nothing: its download is the header alone.
+    other = login_as(app.test_client(), handed["carrier"]).get("/vendor/tickets.csv")
+    assert other.data.decode("utf-8-sig").split("\r\n")[1:] == [""]

@@ -19,12 +19,13 @@ from helpdesk.core.time import TOKYO, utcnow
 from helpdesk.handoff import queries as handoffs
 from helpdesk.handoff import services as handoff_services
 from helpdesk.handoff.models import Handoff, HandoffState, RejectReason
+from helpdesk.reports import exports
 from helpdesk.responsibility.services import find_open_segment
 from helpdesk.sla import queries as sla
 from helpdesk.tickets import queries as tickets
 from helpdesk.tickets.models import Ticket
 from helpdesk.web.common.auth import current_actor, require
-from helpdesk.web.common.files import attachment_limits, download, uploads_from
+from helpdesk.web.common.files import attachment_limits, csv_download, download, uploads_from
 from helpdesk.web.common.forms import show_field_errors
 from helpdesk.web.common.handoff_forms import (
     AcceptForm,
@@ -33,6 +34,7 @@ from helpdesk.web.common.handoff_forms import (
     RejectForm,
     party_choices,
 )
+from helpdesk.web.common.i18n import select_locale
 
 bp = Blueprint("vendor", __name__, url_prefix="/vendor")
 
@@ -55,6 +57,19 @@ def queue() -> ResponseReturnValue:
         countdowns=sla.list_restoration_countdowns(now=now, include_confidential=actor.is_security_cleared,
                                                    ticket_ids=ids),
     )
+
+
+@bp.get("/tickets.csv")
+@require(can_use_vendor_queue)
+def held_tickets_csv() -> ResponseReturnValue:
+    """Every open ticket my party holds (the queue's second list, unpaged) as a CSV download."""
+    actor = current_actor()
+    now = utcnow()
+    return csv_download(exports.stream_tickets_csv(
+        tickets.iter_held_by_parties(actor.party_ids, include_confidential=actor.is_security_cleared),
+        columns=exports.PARTY_COLUMNS, locale=select_locale(), actor=actor, now=now, source="vendor.queue",
+        criteria={},
+    ), now=now)
 
 
 @bp.get("/handoffs/<int:handoff_id>")
