@@ -78,6 +78,11 @@ class _Outcome:
     error: object | None = None
 
 
+#: What a refused sign-in says, whatever the reason (unknown address, wrong password, locked).
+_SIGN_IN_REFUSED = _l("メールアドレスまたはパスワードが正しくありません。"
+                      "失敗が続くと、しばらくの間ログインできなくなります。")
+
+
 def log_in(
     email: str,
     password: str,
@@ -103,21 +108,20 @@ def log_in(
             passwords.verify_password(None, password)
             audit.record(SYSTEM, "auth.login_failed", subject_type="email", subject_id=email[:254],
                          now=now, data={"reason": "unknown", "remote_addr": remote_addr})
-            outcome.error = _l("メールアドレスまたはパスワードが正しくありません。")
+            outcome.error = _SIGN_IN_REFUSED
         elif user.locked_until is not None and user.locked_until > now:
             audit.record(SYSTEM, "auth.login_refused", subject_type="user", subject_id=user.id,
                          now=now, data={"reason": "locked", "remote_addr": remote_addr})
-            outcome.error = _l(
-                "ログインの失敗が続いたため、このアカウントは一時的にロックされています。"
-                "しばらくしてからもう一度お試しください。"
-            )
+            # The same words as a wrong password: "locked" would tell anyone who tried five
+            # times that the address has an account (the audit trail keeps the real reason).
+            outcome.error = _SIGN_IN_REFUSED
         elif not passwords.verify_password(user.password_hash, password):
             _count_failure(user, now=now, policy=policy)
             audit.record(SYSTEM, "auth.login_failed", subject_type="user", subject_id=user.id,
                          now=now, data={"reason": "password", "failures": user.failed_login_count,
                                         "locked": user.locked_until is not None,
                                         "remote_addr": remote_addr})
-            outcome.error = _l("メールアドレスまたはパスワードが正しくありません。")
+            outcome.error = _SIGN_IN_REFUSED
         elif not user.is_active:
             audit.record(SYSTEM, "auth.login_refused", subject_type="user", subject_id=user.id,
                          now=now, data={"reason": "inactive", "remote_addr": remote_addr})

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterator
 from datetime import datetime
+from urllib.parse import quote
 
 from flask import Response, current_app, send_file, stream_with_context
 from werkzeug.datastructures import FileStorage
@@ -27,17 +29,26 @@ def uploads_from(files: list[FileStorage] | None) -> list[Upload]:
 
 
 def download(attachment: Attachment) -> Response:
-    """Send a stored file as a download only, whatever its type.
-
-    ``send_file`` writes ``Content-Disposition: attachment`` with an RFC 5987
-    ``filename*=UTF-8''…`` for non-ASCII names, so Japanese names arrive intact.
-    """
+    """Send a stored file as a download only, whatever its type, under its exact name."""
     store = attachment_limits().store
     response = send_file(
         store.path(attachment.storage_key), mimetype=attachment.content_type, as_attachment=True,
         download_name=attachment.filename, conditional=False, etag=False, max_age=0,
     )
+    response.headers["Content-Disposition"] = attachment_disposition(attachment.filename)
     return inert(response)
+
+
+def attachment_disposition(name: str) -> str:
+    """``attachment`` with the exact name in RFC 5987 ``filename*`` and an ASCII ``filename`` fallback.
+
+    ``send_file`` writes ``filename*`` only for non-ASCII names; writing it for every name gives
+    one encoding to check and keeps Japanese names such as ``障害報告①.docx`` intact.
+    """
+    fallback = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    fallback = "".join(ch for ch in fallback if ch.isprintable() and ch not in '"\\') or "download"
+    exact = quote(name, safe="!#$&+^`|~")
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{exact}"
 
 
 def csv_download(chunks: Iterator[bytes], *, now: datetime, prefix: str = "tickets") -> Response:
