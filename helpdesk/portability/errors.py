@@ -1,8 +1,8 @@
-"""Why an export or an import was refused."""
+"""Why an export, an import, a backup or a restore was refused or failed."""
 
 from __future__ import annotations
 
-from helpdesk.core.errors import Conflict, ValidationFailed
+from helpdesk.core.errors import Conflict, DomainError, ValidationFailed
 
 
 class DirectoryNotEmpty(Conflict):
@@ -19,3 +19,12 @@ class SchemaMismatch(Conflict):
 
 class CorruptExport(ValidationFailed):
     """The export directory is incomplete or was changed after it was written (a checksum differs)."""
+
+
+class CorruptBackup(ValidationFailed):
+    """A backup directory is unfinished, of another engine, or was changed after it was written."""
+
+
+class BackupFailed(DomainError):
+    """A backup or restore could not be carried out (a tool missing or failing, a target not usable),
+    or the restored data did not verify."""
