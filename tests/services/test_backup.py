@@ -43,6 +43,9 @@ def backed_up(app: Flask, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     previous = app.extensions.get("outbox_publisher")
     app.extensions["outbox_publisher"] = lambda task, oid, attempt: None
     store = FileStore(app.config["ATTACHMENT_ROOT"])
+    # The run's store is shared by every test and keeps their files; a backup copies the whole
+    # store (files the database does not name are data too), so start this module's from empty.
+    shutil.rmtree(store.root, ignore_errors=True)
     try:
         loader.load(ticket_count=25, now=T0)
         agent = db.session.scalar(select(User).where(User.role == Role.AGENT).order_by(User.id))
