@@ -34,7 +34,7 @@ from helpdesk.core.db import db, unit_of_work
 from helpdesk.core.errors import NotFound, ValidationFailed
 from helpdesk.handoff.models import Handoff
 from helpdesk.tickets.models import Message, Ticket
-from helpdesk.webhooks.addresses import RefusedAddress, check_url
+from helpdesk.webhooks.addresses import RefusedAddress, check_url, pinned
 from helpdesk.webhooks.models import WebhookDelivery, WebhookEndpoint
 from helpdesk.webhooks.signing import sign
 
@@ -255,7 +255,7 @@ def deliver(delivery_id: int, *, now: datetime, settings: DeliverySettings) -> O
 def _send(url: str, secret: str, event_id: str, payload: dict[str, Any], settings: DeliverySettings
           ) -> tuple[int | None, str, str | None]:
     try:
-        check_url(url, allowed_hosts=settings.allowed_hosts, allow_http=settings.allow_http)
+        address = check_url(url, allowed_hosts=settings.allowed_hosts, allow_http=settings.allow_http)
     except RefusedAddress as exc:
         return None, f"refused address: {exc}", None
     body = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
@@ -265,9 +265,12 @@ def _send(url: str, secret: str, event_id: str, payload: dict[str, Any], setting
         "webhook-id": event_id, "webhook-timestamp": str(timestamp),
         "webhook-signature": sign(secret, event_id, timestamp, body),
     }
+    target, extensions = url, {}
+    if address is not None:  # connect to the address just vetted, not to a second lookup's answer
+        target, headers["host"], extensions["sni_hostname"] = pinned(url, address)
     try:
         with settings.client_factory(settings.timeout_seconds) as client:
-            response = client.post(url, content=body, headers=headers)
+            response = client.post(target, content=body, headers=headers, extensions=extensions)
     except httpx.HTTPError as exc:
         return None, f"{type(exc).__name__}: {exc}"[:500], None
     return response.status_code, "" if response.is_success else response.text[:500], response.headers.get(

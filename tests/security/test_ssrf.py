@@ -8,11 +8,13 @@ tests are limited to loopback, so a validator bug cannot send traffic to a priva
 
 from __future__ import annotations
 
+import dataclasses
 import socket
 import threading
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 from flask import Flask
 
@@ -188,6 +190,47 @@ def test_a_name_that_resolves_to_loopback_by_send_time_is_not_called(
     delivery = db.session.get(WebhookDelivery, delivery_id)
     assert delivery is not None and delivery.last_error.startswith("refused address")
     assert delivery.next_attempt_at is not None  # retried later: the name may point back outside
+    assert canary.connections == 0
+
+
+def test_a_send_connects_to_the_address_it_checked_not_to_a_second_lookup(
+    canary: Canary, resolver: dict[str, str], monkeypatch: pytest.MonkeyPatch,
+    admin_and_party: tuple[Any, int], make_user: MakeUser, make_ticket: MakeTicket
+) -> None:
+    """DNS rebinding within one send: the name answers a public address to the check and the
+    canary to any later lookup; the request must still go to the address that was checked."""
+    admin, party = admin_and_party
+    seen: list[httpx.Request] = []
+
+    def receiver(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(204)
+
+    settings = dataclasses.replace(production_settings(), client_factory=lambda timeout: httpx.Client(
+        transport=httpx.MockTransport(receiver), follow_redirects=False, timeout=timeout))
+    resolver["hooks.vendor.test"] = PUBLIC
+    webhooks.save_endpoint(party, "https://hooks.vendor.test:8443/hooks", actor=admin, now=T0,
+                           settings=settings)
+    delivery_id = _queued_delivery(party, admin, make_user, make_ticket)
+    lookups: list[str] = []
+    checked = socket.getaddrinfo
+
+    def rebinding(host: Any, *args: Any, **kwargs: Any) -> Any:
+        lookups.append(host)
+        if len(lookups) > 1:
+            resolver["hooks.vendor.test"] = CANARY_HOST  # every later answer points inside
+        return checked(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+
+    outcome = webhooks.deliver(delivery_id, now=T0, settings=settings)
+
+    assert outcome.delivered and lookups == ["hooks.vendor.test"]  # one lookup: the check's
+    (request,) = seen
+    assert (request.url.host, request.url.port, request.url.path) == (PUBLIC, 8443, "/hooks")
+    # The receiver still sees its own name, and TLS verifies the certificate for it (SNI).
+    assert request.headers["host"] == "hooks.vendor.test:8443"
+    assert request.extensions["sni_hostname"] == "hooks.vendor.test"
     assert canary.connections == 0
 
 
