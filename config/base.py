@@ -100,6 +100,10 @@ class Base:
     INCIDENT_DETECT_THRESHOLD = 5
     INCIDENT_DETECT_WINDOW_MINUTES = 10.0
     INCIDENT_DETECT_SECONDS = 60.0
+    #: How many reverse proxies stand in front of the web processes and set ``X-Forwarded-For``,
+    #: ``-Proto`` and ``-Host`` (0: none, the headers are ignored so a client cannot forge its
+    #: address). The login throttle and the sign-in audit read the client address this gives.
+    TRUSTED_PROXIES = 0
     #: The console's queue tab counts may be this old (each web process keeps its own); the list
     #: itself is always read fresh. Six capped counts per page view are most of a queue page's
     #: database time at a million tickets.

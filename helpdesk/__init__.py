@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from helpdesk.core import settings
 from helpdesk.core.celery import init_celery
@@ -52,6 +53,11 @@ def create_app(env: str | None = None, **overrides: Any) -> Flask:
         raise ConfigurationError(f"missing required settings: {names}")
     if env == "production" and app.debug:
         raise ConfigurationError("debug must be off in production")
+    if proxies := int(app.config["TRUSTED_PROXIES"]):
+        # Behind the reverse proxy every request comes from the proxy; trust exactly as many
+        # forwarding hops as there are proxies, never more (a client can send the header too).
+        forwarded = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+        app.wsgi_app = forwarded  # type: ignore[method-assign]
 
     import helpdesk.models  # noqa: F401 - relationships need every model registered
     from helpdesk.handoff.services import register_hooks
