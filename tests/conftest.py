@@ -200,6 +200,12 @@ MakeTicket = Callable[..., Ticket]
 
 
 @pytest.fixture
+def people(make_user: MakeUser) -> dict[str, User]:
+    """One user of every role, keyed by the role's value (the role matrix's callers)."""
+    return {role.value: make_user(role) for role in Role}
+
+
+@pytest.fixture
 def make_ticket(make_user: MakeUser) -> MakeTicket:
     """Open tickets through the real service."""
 

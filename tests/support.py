@@ -15,11 +15,12 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from flask import Flask
 
 CI = os.environ.get("CI", "").lower() == "true"
 ROOT = Path(__file__).resolve().parent.parent
@@ -81,6 +82,28 @@ def empty_postgres_database() -> Iterator[str]:
         with engine.connect() as conn:
             conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
         engine.dispose()
+
+
+@contextmanager
+def second_instance(tmp_path: Path) -> Iterator[Flask]:
+    """Another app on a new, empty database of this run's engine (PostgreSQL: as ``createdb`` makes
+    it, not migrated; SQLite: no file yet), with its own broker file and empty attachment store;
+    its database (PostgreSQL) and its connections are gone afterwards."""
+    from helpdesk import create_app
+    from helpdesk.core.db import db
+
+    with ExitStack() as stack:
+        url = (stack.enter_context(empty_postgres_database()) if postgres_url()
+               else f"sqlite:///{tmp_path / 'target.sqlite'}")
+        target = create_app("testing", SQLALCHEMY_DATABASE_URI=url,
+                            BROKER_URL=f"sqla+sqlite:///{tmp_path / 'target-broker.sqlite'}",
+                            ATTACHMENT_ROOT=str(tmp_path / "target-attachments"))
+        try:
+            yield target
+        finally:
+            with target.app_context():
+                db.session.remove()
+                db.engine.dispose()
 
 
 def free_port() -> int:

@@ -18,7 +18,7 @@ from werkzeug.test import TestResponse
 from helpdesk import create_app
 from helpdesk.accounts.models import Role, User
 from tests.conftest import LoginAs, MakeTicket, MakeUser
-from tests.web.test_role_matrix import MATRIX, ROLES, attach, declare_incident, publish_article
+from tests.web.test_role_matrix import MATRIX, ROLES, matrix_objects
 
 #: Strings that only show up when an error page leaks internals.
 LEAKS = ("Traceback", "File \"", "SELECT ", "sqlalchemy", "psycopg", "werkzeug", "/work/", ".py",
@@ -57,11 +57,6 @@ def header_problems(response: TestResponse, *, signed_in: bool) -> list[str]:
     return problems
 
 
-@pytest.fixture
-def people(make_user: MakeUser) -> dict[str, User]:
-    return {role: make_user(Role(role)) for role in ROLES if role != "anonymous"}
-
-
 @pytest.mark.parametrize("role", ROLES)
 def test_every_page_a_role_may_open_carries_the_security_headers(
     role: str, app: Flask, people: dict[str, User], make_ticket: MakeTicket, login_as: LoginAs
@@ -69,16 +64,12 @@ def test_every_page_a_role_may_open_carries_the_security_headers(
     client = app.test_client()
     if role != "anonymous":
         login_as(client, people[role])
-    own = make_ticket(requester=people["requester"])
-    file_id = attach(app, own, people["requester"])
-    article = publish_article(people["agent"])
-    incident = declare_incident(people["supervisor"])
+    objects = matrix_objects(app, people, make_ticket)
     checked, problems = 0, []
     for endpoint, (method, template, allowed) in sorted(MATRIX.items()):
         if method != "GET" or role not in allowed:
             continue
-        path = template.format(own=own.number, user=people["agent"].id, file=file_id, article=article,
-                               incident=incident)
+        path = template.format(**objects, user=people["agent"].id)
         response = client.get(path)
         response.close()  # static files are streamed from an open file
         if response.mimetype != "text/html":

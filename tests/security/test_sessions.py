@@ -16,10 +16,10 @@ from sqlalchemy import func, select
 
 from helpdesk import create_app
 from helpdesk.accounts import services as accounts
-from helpdesk.accounts.models import Role
+from helpdesk.accounts.models import Role, User
 from helpdesk.audit.models import AuditEvent
 from tests.conftest import T0, LoginAs, MakeTicket, MakeUser, actor_of, csrf_token
-from tests.web.test_role_matrix import MATRIX, ROLES, declare_incident, publish_article
+from tests.web.test_role_matrix import MATRIX, declare_incident, publish_article
 
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 EVIL = "https://evil.example"
@@ -54,9 +54,8 @@ def _signed_in(client: FlaskClient) -> bool:
 
 
 def test_every_state_changing_route_refuses_a_post_without_csrf_token(
-    app: Flask, make_user: MakeUser, make_ticket: MakeTicket, login_as: LoginAs
+    app: Flask, people: dict[str, User], make_ticket: MakeTicket, login_as: LoginAs
 ) -> None:
-    people = {role: make_user(Role(role)) for role in ROLES if role != "anonymous"}
     own = make_ticket(requester=people["requester"])
     article = publish_article(people["agent"])
     incident = declare_incident(people["supervisor"])

@@ -6,7 +6,6 @@ import io
 import json
 import shutil
 from collections.abc import Iterator
-from contextlib import ExitStack
 from datetime import timedelta
 from pathlib import Path
 
@@ -15,7 +14,6 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select, text
 
-from helpdesk import create_app
 from helpdesk.accounts import services as accounts
 from helpdesk.accounts.models import Role, User
 from helpdesk.audit import queries as audit_queries
@@ -32,7 +30,7 @@ from helpdesk.tickets.models import Attachment, Ticket
 from helpdesk.tickets.states import Impact, TicketType, Urgency
 from tests import files
 from tests.conftest import T0, actor_of, empty_tables
-from tests.support import empty_postgres_database, postgres_url
+from tests.support import postgres_url, second_instance
 
 
 @pytest.fixture(scope="module")
@@ -74,18 +72,8 @@ def backup_copy(backed_up: Path, tmp_path: Path) -> Path:
 def empty_target(tmp_path: Path) -> Iterator[Flask]:
     """A second instance on a new empty database of this run's engine (PostgreSQL: as ``createdb``
     makes it, not migrated; SQLite: no file yet) with an empty attachment store."""
-    with ExitStack() as stack:
-        url = (stack.enter_context(empty_postgres_database()) if postgres_url()
-               else f"sqlite:///{tmp_path / 'target.sqlite'}")
-        target = create_app("testing", SQLALCHEMY_DATABASE_URI=url,
-                            BROKER_URL=f"sqla+sqlite:///{tmp_path / 'target-broker.sqlite'}",
-                            ATTACHMENT_ROOT=str(tmp_path / "target-attachments"))
-        try:
-            yield target
-        finally:
-            with target.app_context():
-                db.session.remove()
-                db.engine.dispose()
+    with second_instance(tmp_path) as target:
+        yield target
 
 
 def _restore(target: Flask, directory: Path) -> backup.RestoreReport:

@@ -8,7 +8,6 @@ import io
 import json
 import shutil
 from collections.abc import Iterator
-from contextlib import ExitStack
 from datetime import timedelta
 from email.message import EmailMessage
 from pathlib import Path
@@ -19,7 +18,6 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, inspect, select
 
-from helpdesk import create_app
 from helpdesk.accounts import services as accounts
 from helpdesk.accounts.models import Role, User
 from helpdesk.audit import queries as audit_queries
@@ -42,7 +40,7 @@ from helpdesk.tickets.models import Ticket
 from helpdesk.tickets.states import Impact, TicketType, Urgency
 from tests import files
 from tests.conftest import T0, actor_of, empty_tables
-from tests.support import ROOT, empty_postgres_database, postgres_url
+from tests.support import ROOT, second_instance
 
 DOCUMENT = ROOT / "docs" / "export-format.md"
 #: Files the import itself changes: its audit event joins the chain (and so the chain head).
@@ -102,19 +100,10 @@ def export_copy(exported: Path, tmp_path: Path) -> Path:
 @pytest.fixture
 def empty_instance(tmp_path: Path) -> Iterator[Flask]:
     """A second instance on its own empty, migrated database (of the engine this run uses)."""
-    with ExitStack() as stack:
-        url = (stack.enter_context(empty_postgres_database()) if postgres_url()
-               else f"sqlite:///{tmp_path / 'target.sqlite'}")
-        target = create_app("testing", SQLALCHEMY_DATABASE_URI=url,
-                            BROKER_URL=f"sqla+sqlite:///{tmp_path / 'target-broker.sqlite'}",
-                            ATTACHMENT_ROOT=str(tmp_path / "target-attachments"))
-        try:
-            with target.app_context():
-                flask_migrate.upgrade()
-            yield target
-        finally:
-            with target.app_context():
-                db.engine.dispose()
+    with second_instance(tmp_path) as target:
+        with target.app_context():
+            flask_migrate.upgrade()
+        yield target
 
 
 def _export(directory: Path, store: FileStore, *, hours: int) -> export.Manifest:
