@@ -118,9 +118,12 @@ class Base:
     WEBHOOK_ALLOW_HTTP = False
     WEBHOOK_TIMEOUT_SECONDS = 10.0
     WEBHOOK_GIVE_UP_HOURS = 24.0
-    #: The first retry waits this long; each later one twice as long (±20 %), at most 2 hours.
+    #: The first retry waits this long; each later one twice as long (±20 %), at most the maximum.
     WEBHOOK_FIRST_RETRY_SECONDS = 30.0
+    WEBHOOK_MAX_BACKOFF_SECONDS = 7200.0
     WEBHOOK_SWEEP_SECONDS = 30.0
+    #: On-call (supervisors and administrators) is alerted once after this many failed attempts in a row.
+    WEBHOOK_ALERT_AFTER_FAILURES = 3
     #: /healthz reports the outbox as unhealthy above this many undelivered rows.
     OUTBOX_BACKLOG_LIMIT = 1000
 

@@ -26,6 +26,7 @@ from helpdesk.tickets.services import (
     TASK_TICKET_OPENED,
     TASK_TICKET_RESOLVED,
 )
+from helpdesk.webhooks.services import TASK_WEBHOOK_ALERT
 
 OUTBOX_RELAY = "outbox.relay_pending"
 HEARTBEAT = "workers.heartbeat"
@@ -44,6 +45,7 @@ WEBHOOK_HANDOFF_EVENT = TASK_WEBHOOK_HANDOFF_EVENT  # "webhooks.record_handoff_e
 WEBHOOK_TICKET_CLOSED = TASK_WEBHOOK_TICKET_CLOSED  # "webhooks.record_ticket_closed"
 WEBHOOK_MESSAGE_SHARED = TASK_WEBHOOK_MESSAGE_SHARED  # "webhooks.record_message_shared"
 WEBHOOK_SWEEP = "webhooks.deliver_due"
+WEBHOOK_ALERT = TASK_WEBHOOK_ALERT  # "notifications.webhook_alert"
 SLA_EVENT = TASK_SLA_EVENT  # "notifications.sla_event"
 SLA_SWEEP = "sla.sweep_clocks"
 SLA_RECOMPUTE = TASK_SLA_RECOMPUTE  # "sla.recompute_calendar"

@@ -255,6 +255,13 @@ def deliver_due_webhooks() -> int:
     return _deliver_due()
 
 
+@shared_task(name=names.WEBHOOK_ALERT, **OUTBOX_TASK)
+def webhook_alert(outbox_id: int) -> bool:
+    """Tell on-call (and mail them) that a party's endpoint fails, answers again, or was switched off."""
+    return _notify(outbox_id, lambda p, key, at: notifications.notify_webhook_alert(
+        p, source_key=key, now=at))
+
+
 @shared_task(name=names.INCIDENT_DETECT, ignore_result=True)
 def detect_incidents() -> int:
     """Propose a major incident for each service with a cluster of fault reports (set-based), and link

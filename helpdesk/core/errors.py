@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from sqlalchemy import exc as sa_exc
+
 
 class DomainError(Exception):
     """Base of every error a service may raise on purpose."""
@@ -61,3 +63,12 @@ class Unauthenticated(DomainError):
 
     status = 401
     code = "unauthenticated"
+
+
+def is_database_outage(error: BaseException) -> bool:
+    """True when ``error`` means the database cannot be reached or used right now (a restart, a lost
+    connection, a lock that did not clear in time): nothing was written, and the same request may
+    succeed in a moment. Errors in what we asked of it (a constraint, bad SQL) are not outages."""
+    if isinstance(error, (sa_exc.OperationalError, sa_exc.InterfaceError)):
+        return True
+    return isinstance(error, sa_exc.DBAPIError) and error.connection_invalidated

@@ -19,7 +19,7 @@ from datetime import datetime
 from email.message import EmailMessage
 from typing import Any
 
-from flask_babel import force_locale
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -245,6 +245,7 @@ def _words(notification: Notification, ticket: Ticket | None) -> tuple[str, list
         NotificationKind.INCIDENT_UPDATE: _("障害情報の更新: %(title)s", title=data.get("title", "")),
         NotificationKind.INCIDENT_PROPOSED: _("大規模障害の候補: %(service)s",
                                               service=data.get("service", "")),
+        NotificationKind.WEBHOOK_ALERT: _webhook_alert_headline(data),
     }.get(kind, _("お知らせ"))
     if kind is NotificationKind.STATUS_CHANGED:
         headline = {
@@ -274,11 +275,25 @@ def _words(notification: Notification, ticket: Ticket | None) -> tuple[str, list
     if kind is NotificationKind.INCIDENT_PROPOSED:
         lines.append(_("%(service)sの障害報告が%(count)s件届いています。大規模障害として宣言するか判断してください。",
                        service=data.get("service", ""), count=data.get("count", "")))
+    if kind is NotificationKind.WEBHOOK_ALERT:
+        lines.append(_("直近の応答: %(answer)s", answer=data.get("status") or data.get("error") or "-"))
     if kind is NotificationKind.MAIL_STORM:
         lines.append(
             _("%(address)s から %(count)s 通", address=data.get("address", ""), count=data.get("count", ""))
         )
     return tag + headline, lines
+
+
+def _webhook_alert_headline(data: dict[str, Any]) -> str:
+    english = str(get_locale()) == "en" and data.get("party_en")
+    party = str(data.get("party_en") if english else data.get("party", ""))
+    headlines: dict[str, str] = {
+        "recovered": _("%(party)s へのWebhook送信が回復しました", party=party),
+        "disabled": _("%(party)s へのWebhook送信を停止しました（410）", party=party),
+        "gave_up": _("%(party)s へのWebhook送信を打ち切りました", party=party),
+    }
+    failing = _("%(party)s へのWebhook送信が失敗し続けています", party=party)
+    return str(headlines.get(str(data.get("event")), failing))
 
 
 def _link(user: User, ticket: Ticket, settings: DeliverySettings) -> str:
@@ -295,6 +310,8 @@ def _link_without_ticket(notification: Notification, user: User, settings: Deliv
         return f"{settings.public_url}/portal/status"
     if notification.kind in (NotificationKind.INCIDENT_UPDATE, NotificationKind.INCIDENT_PROPOSED):
         return f"{settings.public_url}/console/incidents"
+    if notification.kind is NotificationKind.WEBHOOK_ALERT and user.role is Role.ADMIN:
+        return f"{settings.public_url}/admin/webhooks"
     return f"{settings.public_url}/notifications"
 
 

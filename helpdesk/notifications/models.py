@@ -30,6 +30,7 @@ class NotificationKind(StrEnum):
     MAIL_STORM = "mail_storm"  # one address sent more mail than the rate limit: supervisors
     INCIDENT_PROPOSED = "incident_proposed"  # many reports of one outage: supervisors may declare it
     INCIDENT_UPDATE = "incident_update"  # news of a major incident: its requesters and subscribers
+    WEBHOOK_ALERT = "webhook_alert"  # a party's endpoint fails, recovered or was switched off: on-call
 
 
 class Notification(Model):

@@ -239,6 +239,16 @@ def notify_mail_storm(address: str, count: int, *, source_key: str, now: datetim
                             data={"address": address, "count": count})
 
 
+def notify_webhook_alert(data: Mapping[str, Any], *, source_key: str, now: datetime) -> int:
+    """A party's webhook endpoint keeps failing, answers again, was switched off by a 410, or a delivery
+    was given up: tell on-call once — every active supervisor and administrator."""
+    with unit_of_work() as session:
+        on_call = list(session.scalars(select(User.id).where(User.role.in_((Role.SUPERVISOR, Role.ADMIN)),
+                                                             User.is_active.is_(True))))
+        return _notify_many(sorted(on_call), None, NotificationKind.WEBHOOK_ALERT, source_key=source_key,
+                            now=now, data=dict(data))
+
+
 def mark_read(user_id: int, *, now: datetime) -> int:
     """Mark every unread notification of a user as read; returns how many."""
     with unit_of_work() as session:

@@ -24,6 +24,10 @@ class WebhookEndpoint(Model):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     #: Why it was switched off (a 410 from the receiver, or an administrator).
     disabled_reason: Mapped[str] = mapped_column(String(500), default="")
+    #: Failed attempts since the last success, over all its deliveries.
+    consecutive_failures: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: When on-call was told of the current run of failures; cleared by the next success.
+    alerted_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

@@ -6,6 +6,10 @@ committed). Each becomes one :class:`WebhookDelivery` per interested party endpo
 delivery is claimed with a lease before it is sent, sent outside any transaction, and its
 outcome recorded afterwards; failures back off exponentially with jitter for up to 24 hours,
 honouring ``Retry-After``. Redirects are never followed; a 410 switches the endpoint off.
+
+On-call hears of trouble through the outbox (:data:`TASK_WEBHOOK_ALERT`): once when an
+endpoint's attempts have failed ``alert_after_failures`` times in a row, once when it is
+switched off or a delivery is given up, and once when it answers again after an alert.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from sqlalchemy import or_, select, update
 from helpdesk.accounts.models import Party, PartyKind
 from helpdesk.accounts.policy import require_administer
 from helpdesk.audit import services as audit
+from helpdesk.core import outbox
 from helpdesk.core.actor import Actor
 from helpdesk.core.db import db, unit_of_work
 from helpdesk.core.errors import NotFound, ValidationFailed
@@ -41,6 +46,8 @@ from helpdesk.webhooks.signing import sign
 log = logging.getLogger(__name__)
 _NAMESPACE = uuid.UUID("5b0f6f3e-8f7c-4e0e-9a44-2f1f2d8f6c10")
 LEASE = timedelta(seconds=60)
+#: Outbox task that tells on-call about a failing, recovered or switched-off endpoint.
+TASK_WEBHOOK_ALERT = "notifications.webhook_alert"
 
 
 @dataclass(frozen=True)
@@ -53,6 +60,8 @@ class DeliverySettings:
     give_up_after: timedelta = timedelta(hours=24)
     first_retry: timedelta = timedelta(seconds=30)
     max_backoff: timedelta = timedelta(hours=2)
+    #: Failed attempts in a row (over the endpoint's deliveries) before on-call is alerted.
+    alert_after_failures: int = 3
     #: Sends one request; tests may pass a client with a transport of their own.
     client_factory: Callable[[float], httpx.Client] = field(
         default=lambda timeout: httpx.Client(timeout=timeout, follow_redirects=False)
@@ -67,6 +76,8 @@ def settings_from(config: Mapping[str, Any]) -> DeliverySettings:
         timeout_seconds=float(config.get("WEBHOOK_TIMEOUT_SECONDS", 10.0)),
         give_up_after=timedelta(hours=float(config.get("WEBHOOK_GIVE_UP_HOURS", 24.0))),
         first_retry=timedelta(seconds=float(config.get("WEBHOOK_FIRST_RETRY_SECONDS", 30.0))),
+        max_backoff=timedelta(seconds=float(config.get("WEBHOOK_MAX_BACKOFF_SECONDS", 7200.0))),
+        alert_after_failures=int(config.get("WEBHOOK_ALERT_AFTER_FAILURES", 3)),
     )
 
 
@@ -282,17 +293,25 @@ def _settle(delivery_id: int, status: int | None, error: str, retry_after: str |
     with unit_of_work() as session:
         delivery = session.get(WebhookDelivery, delivery_id, populate_existing=True)
         assert delivery is not None
+        endpoint = session.get(WebhookEndpoint, delivery.endpoint_id, populate_existing=True,
+                               with_for_update=True)  # the failure count is per endpoint: one writer
+        assert endpoint is not None
         delivery.attempts += 1
         delivery.last_attempt_at, delivery.last_status, delivery.last_error = now, status, error
         delivery.locked_until = None
         if status is not None and 200 <= status < 300:
             delivery.delivered_at, delivery.next_attempt_at = now, None
+            if endpoint.alerted_at is not None:
+                _alert(endpoint, "recovered", delivery, now=now)
+            endpoint.consecutive_failures, endpoint.alerted_at = 0, None
             return Outcome(delivery_id, sent=True, status=status, delivered=True)
+        endpoint.consecutive_failures += 1
         if status == 410:
-            delivery.endpoint.is_active = False
-            delivery.endpoint.disabled_reason = "410 Gone from the receiver"
+            endpoint.is_active = False
+            endpoint.disabled_reason = "410 Gone from the receiver"
             delivery.gave_up_at, delivery.next_attempt_at = now, None
             log.warning("webhook endpoint %s disabled by 410", delivery.endpoint_id)
+            _alert(endpoint, "disabled", delivery, now=now)
             return Outcome(delivery_id, sent=True, status=status)
         wait = _backoff(delivery.attempts, settings)
         asked = _retry_after(retry_after, now)
@@ -301,9 +320,25 @@ def _settle(delivery_id: int, status: int | None, error: str, retry_after: str |
         if now + wait - delivery.retry_window_from > settings.give_up_after:
             delivery.gave_up_at, delivery.next_attempt_at = now, None
             log.error("webhook delivery %s given up after %s attempts", delivery_id, delivery.attempts)
+            _alert(endpoint, "gave_up", delivery, now=now)
         else:
             delivery.next_attempt_at = now + wait
+            if endpoint.alerted_at is None and endpoint.consecutive_failures >= settings.alert_after_failures:
+                _alert(endpoint, "failing", delivery, now=now)
     return Outcome(delivery_id, sent=status is not None, status=status)
+
+
+def _alert(endpoint: WebhookEndpoint, event: str, delivery: WebhookDelivery, *, now: datetime) -> None:
+    """Queue an alert for on-call in the transaction that recorded the attempt (so it is said once)."""
+    if event != "recovered":
+        endpoint.alerted_at = now
+    party = endpoint.party
+    outbox.emit(TASK_WEBHOOK_ALERT, {
+        "event": event, "endpoint_id": endpoint.id, "party": party.name_ja,
+        "party_en": party.name_en, "failures": endpoint.consecutive_failures,
+        "status": delivery.last_status, "error": delivery.last_error[:200],
+        "event_type": delivery.event_type,
+    }, now=now)
 
 
 def _backoff(attempts: int, settings: DeliverySettings) -> timedelta:

@@ -8,14 +8,19 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from sqlalchemy import select
 
 from helpdesk.accounts.models import Role
 from helpdesk.core.db import db, unit_of_work
 from helpdesk.core.errors import ValidationFailed
+from helpdesk.core.outbox import OutboxMessage
 from helpdesk.handoff import services as handoffs
+from helpdesk.mail import delivery
+from helpdesk.mail.models import MailMessage
+from helpdesk.notifications import services as notifications
 from helpdesk.webhooks import services as webhooks
 from helpdesk.webhooks.models import WebhookDelivery, WebhookEndpoint
-from tests.conftest import T0, MakeTicket, MakeUser, actor_of
+from tests.conftest import T0, LoginAs, MakeTicket, MakeUser, actor_of
 from tests.webhook_receiver import Receiver, running_receiver
 
 
@@ -158,3 +163,63 @@ def test_a_party_note_to_the_vendor_becomes_message_shared(setup: dict[str, Any]
     assert webhooks.deliver(webhooks.list_due(now=T0)[0], now=T0, settings=setup["settings"]).delivered
     payload = next(iter(receiver.effects.values()))
     assert payload["type"] == "ticket.message_shared" and payload["data"]["body"] == "ログを送ります"
+
+
+def _alerts() -> list[dict[str, Any]]:
+    rows = db.session.scalars(select(OutboxMessage).where(OutboxMessage.task == webhooks.TASK_WEBHOOK_ALERT)
+                              .order_by(OutboxMessage.id))
+    return [dict(row.payload) for row in rows]
+
+
+def test_on_call_is_alerted_once_per_run_of_failures_and_when_it_recovers(
+    setup: dict[str, Any], receiver: Receiver
+) -> None:
+    settings, handoff = setup["settings"], setup["handoff"]
+    for key in ("outbox:1", "outbox:2"):
+        webhooks.record_handoff_event(handoff.id, "handoff.requested", source_key=key, now=T0)
+    first, second = sorted(webhooks.list_due(now=T0))
+    receiver.answers = [(500, {}), (503, {}), (500, {}), (500, {})]
+    for attempt, delivery_id in enumerate((first, second, first, second)):  # failures over both deliveries
+        webhooks.deliver(delivery_id, now=T0 + timedelta(hours=attempt), settings=settings)
+        assert len(_alerts()) == (1 if attempt >= 2 else 0)
+    failing = _alerts()[0]
+    assert failing["event"] == "failing" and failing["failures"] == 3 and failing["status"] == 500
+    assert failing["party"] == setup["endpoint"].party.name_ja
+
+    assert webhooks.deliver(first, now=T0 + timedelta(hours=5), settings=settings).delivered
+    assert [a["event"] for a in _alerts()] == ["failing", "recovered"]
+    endpoint = db.session.get(WebhookEndpoint, setup["endpoint"].id)
+    assert (endpoint.consecutive_failures, endpoint.alerted_at) == (0, None)
+
+    receiver.answers = [(410, {})]  # the receiver says the endpoint is gone: switched off, alerted again
+    webhooks.deliver(second, now=T0 + timedelta(hours=6), settings=settings)
+    assert [a["event"] for a in _alerts()] == ["failing", "recovered", "disabled"]
+
+
+def test_a_given_up_delivery_alerts_on_call(setup: dict[str, Any], receiver: Receiver) -> None:
+    webhooks.record_handoff_event(setup["handoff"].id, "handoff.requested", source_key="outbox:1", now=T0)
+    receiver.answers = [(500, {})]
+    webhooks.deliver(webhooks.list_due(now=T0)[0], now=T0 + timedelta(hours=23, minutes=59, seconds=50),
+                     settings=setup["settings"])
+    assert [(a["event"], a["event_type"]) for a in _alerts()] == [("gave_up", "handoff.requested")]
+
+
+def test_the_alert_reaches_supervisors_and_administrators_by_list_and_mail(
+    app: Flask, setup: dict[str, Any], make_user: MakeUser, login_as: LoginAs
+) -> None:
+    supervisor, agent = make_user(Role.SUPERVISOR), make_user(Role.AGENT)
+    data = {"event": "failing", "endpoint_id": setup["endpoint"].id, "party": "運用業者",
+            "party_en": "Operations", "failures": 3, "status": 503, "error": "",
+            "event_type": "handoff.requested"}
+    assert notifications.notify_webhook_alert(data, source_key="outbox:9", now=T0) == 2  # the admin too
+    assert notifications.notify_webhook_alert(data, source_key="outbox:9", now=T0) == 0  # redelivered: once
+    assert delivery.queue_for_notifications("outbox:9", now=T0,
+                                            settings=delivery.delivery_settings_from(app.config)) == [1, 2]
+    mails = list(db.session.scalars(select(MailMessage).order_by(MailMessage.id)))
+    assert {m.subject for m in mails} == {"運用業者 へのWebhook送信が失敗し続けています"}
+    assert any("/admin/webhooks" in m.body_text for m in mails)
+
+    page = login_as(app.test_client(), supervisor).get("/notifications")
+    expected = "運用業者 の受信口（Webhook）への送信が3回続けて失敗しています（503）"
+    assert expected in page.get_data(as_text=True)
+    assert "Webhook" not in login_as(app.test_client(), agent).get("/notifications").get_data(as_text=True)

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, current_app, jsonify, render_template, request, session, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from helpdesk.core.errors import DomainError
+from helpdesk.core.errors import DomainError, is_database_outage
 
 log = logging.getLogger(__name__)
+#: Seconds a client is asked to wait before trying again while the database is unreachable.
+OUTAGE_RETRY_AFTER = 15
 
 TITLES: dict[int, object] = {
     400: _l("リクエストが正しくありません"),
@@ -54,10 +60,61 @@ def _page(status: int, detail: str) -> tuple[str, int]:
                            title=str(TITLES.get(status, _("エラー"))), detail=detail), status
 
 
+def _outage_locale() -> str:
+    """The reader's language without the database: the signed-in user's profile cannot be read now."""
+    languages = current_app.config["LANGUAGES"]
+    chosen = session.get("locale")
+    if chosen not in languages and request.accept_languages:
+        chosen = request.accept_languages.best_match(languages)
+    return str(chosen if chosen in languages else current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+def _outage(error: Exception) -> Response:
+    """503 with ``Retry-After`` while the database is down or restarting: nothing was written, the
+    same request may be sent again. The page is drawn without the layout, whose menus read the
+    database (the signed-in user, the unread count)."""
+    log.warning("database unavailable on %s %s: %s", request.method, request.path,
+                str(error).splitlines()[0] if str(error) else type(error).__name__)
+    with force_locale(_outage_locale()):
+        detail = _("データベースに接続できないため、処理できませんでした。入力した内容は保存されていません。"
+                   "しばらく待ってから、もう一度お試しください。")
+        if _wants_json():
+            response = _problem(503, "unavailable", detail)
+        else:
+            page = current_app.jinja_env.get_template("errors/unavailable.html").render(
+                title=str(TITLES[503]), detail=detail, retry_seconds=OUTAGE_RETRY_AFTER,
+                retry_url=request.full_path if request.method == "GET" else None,
+                stylesheet=url_for("static", filename="css/app.css"), lang=_outage_locale())
+            response = Response(page, status=503, mimetype="text/html")
+    response.headers["Retry-After"] = str(OUTAGE_RETRY_AFTER)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+Handler = Callable[[Any], Response | tuple[str, int]]
+
+
+def _degrading(handler: Handler) -> Handler:
+    """Draw the outage answer instead when drawing the usual one needs the database and it is down
+    (the layout reads the signed-in user; a CSRF or 404 page comes before any view touched it)."""
+
+    @wraps(handler)
+    def draw(error: Any) -> Response | tuple[str, int]:
+        try:
+            return handler(error)
+        except Exception as failure:
+            if is_database_outage(failure):
+                return _outage(failure)
+            raise
+
+    return draw
+
+
 def init_app(app: Flask) -> None:
     """Register the handlers."""
 
     @app.errorhandler(DomainError)
+    @_degrading
     def domain_error(error: DomainError) -> Response | tuple[str, int]:
         detail = str(error.message) if error.message else str(TITLES.get(error.status, _("エラー")))
         if _wants_json():
@@ -66,6 +123,7 @@ def init_app(app: Flask) -> None:
         return _page(error.status, detail)
 
     @app.errorhandler(CSRFError)
+    @_degrading
     def csrf_error(error: CSRFError) -> Response | tuple[str, int]:
         detail = _("画面の有効期限が切れました。もう一度操作してください。")
         if _wants_json():
@@ -73,6 +131,7 @@ def init_app(app: Flask) -> None:
         return _page(400, detail)
 
     @app.errorhandler(HTTPException)
+    @_degrading
     def http_error(error: HTTPException) -> Response | tuple[str, int]:
         status = error.code or 500
         detail = str(TITLES.get(status, _("エラー")))
@@ -84,7 +143,10 @@ def init_app(app: Flask) -> None:
         return _page(status, detail)
 
     @app.errorhandler(Exception)
+    @_degrading
     def unexpected(error: Exception) -> Response | tuple[str, int]:
+        if is_database_outage(error):
+            return _outage(error)
         log.exception("unhandled error on %s %s", request.method, request.path)
         detail = _("システムエラーが発生しました。時間をおいて再度お試しください。")
         if _wants_json():
