@@ -65,6 +65,7 @@ class Base:
     RATELIMIT_HEADERS_ENABLED = True
 
     #: Outbox rows published but not processed after this long are published again.
+    #: A published row still unprocessed after this (a timedelta, or seconds) is published again.
     OUTBOX_REDELIVER_AFTER = timedelta(minutes=5)
     OUTBOX_SWEEP_SECONDS = 30.0
     #: The worker writes a heartbeat this often; /healthz calls it stale after 3 beats.
@@ -117,6 +118,8 @@ class Base:
     WEBHOOK_ALLOWED_HOSTS: tuple[str, ...] = ()
     WEBHOOK_ALLOW_HTTP = False
     WEBHOOK_TIMEOUT_SECONDS = 10.0
+    #: A worker holds a delivery this long while sending; a worker that dies frees it after this.
+    WEBHOOK_LEASE_SECONDS = 60.0
     WEBHOOK_GIVE_UP_HOURS = 24.0
     #: The first retry waits this long; each later one twice as long (±20 %), at most the maximum.
     WEBHOOK_FIRST_RETRY_SECONDS = 30.0
@@ -129,6 +132,9 @@ class Base:
 
     #: Seconds a publish may wait on the broker before the web request gives up on it.
     BROKER_PUBLISH_TIMEOUT = 2.0
+    #: After a failed publish a process leaves its rows to the sweep for this long (no waiting on a
+    #: broker that is down or hung).
+    BROKER_RETRY_SECONDS = 10.0
     #: Redis visibility timeout: longer than any task, far shorter than the 1 h restoration target.
     BROKER_VISIBILITY_TIMEOUT = 600
 

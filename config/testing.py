@@ -19,3 +19,6 @@ class Testing(Development):
     #: The tests' webhook receiver listens on loopback over plain HTTP.
     WEBHOOK_ALLOWED_HOSTS = ("127.0.0.1",)
     WEBHOOK_ALLOW_HTTP = True
+    #: Tests swap publishers in and out; a breaker left open by one would silence the next.
+    #: The resilience suite turns it on for its own processes.
+    BROKER_RETRY_SECONDS = 0.0

@@ -32,7 +32,7 @@ from workers import names
 def relay_outbox() -> int:
     """Publish outbox rows the post-commit relay could not, or that were lost on the way."""
     return outbox.relay_pending(
-        now=utcnow(), redeliver_after=current_app.config["OUTBOX_REDELIVER_AFTER"]
+        now=utcnow(), redeliver_after=settings.duration(current_app.config["OUTBOX_REDELIVER_AFTER"])
     )
 
 

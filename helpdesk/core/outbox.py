@@ -7,11 +7,16 @@ broker (best effort: a broker outage is logged, never raised into the request).
 published, or was published but never processed (a lost message, a wiped Redis).
 Workers run each row at most once with :func:`run_once`, which records a processed
 key in the same transaction as the task's effect.
+
+A broker that fails (down, or hung so that every publish waits for its time-out) opens a
+per-process breaker: for ``BROKER_RETRY_SECONDS`` requests leave their rows to the sweep at once
+instead of each waiting on the broker, so intake stays fast while Redis is away.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -123,16 +128,27 @@ def _row_id(message: OutboxMessage) -> int:
     return int(identity[0])
 
 
-def _try_publish(task: str, outbox_id: int, attempt: int) -> bool:
+def _try_publish(task: str, outbox_id: int, attempt: int, *, through_breaker: bool = True) -> bool:
+    """Hand one row to the broker; False on failure (never raises).
+
+    ``through_breaker``: skip the attempt while a recent failure holds the breaker open (the
+    sweep passes False: it is the repair path, and its success closes the breaker again).
+    """
     publisher: Publisher | None = current_app.extensions.get("outbox_publisher")
     if publisher is None:
         log.warning("outbox: no publisher configured; row %s waits for the sweep", outbox_id)
         return False
+    breaker: dict[str, float] = current_app.extensions.setdefault("outbox_breaker", {"open_until": 0.0})
+    if through_breaker and time.monotonic() < breaker["open_until"]:
+        return False
     try:
         publisher(task, outbox_id, attempt)
     except Exception as exc:  # noqa: BLE001 - a broker outage must not fail the caller
-        log.warning("outbox: publish of row %s (%s) failed: %s", outbox_id, task, exc)
+        breaker["open_until"] = time.monotonic() + float(current_app.config.get("BROKER_RETRY_SECONDS", 10.0))
+        log.warning("outbox: publish of row %s (%s) failed, rows go to the sweep for a while: %s",
+                    outbox_id, task, exc)
         return False
+    breaker["open_until"] = 0.0
     return True
 
 
@@ -156,7 +172,7 @@ def relay_pending(*, now: datetime, redeliver_after: timedelta, limit: int = 500
         rows = list(session.scalars(stmt))
         sent = 0
         for row in rows:
-            if not _try_publish(row.task, row.id, attempt=row.publish_attempts + 1):
+            if not _try_publish(row.task, row.id, attempt=row.publish_attempts + 1, through_breaker=False):
                 break  # the broker is down: stop, the next sweep tries again
             row.published_at = now
             row.publish_attempts += 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Mapping, MutableMapping
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -76,3 +77,8 @@ def missing_settings(config: Mapping[str, Any]) -> list[str]:
 def environ() -> Mapping[str, str]:
     """The process environment (a seam for tests)."""
     return os.environ
+
+
+def duration(value: timedelta | float | int | str) -> timedelta:
+    """A duration setting: a ``timedelta`` from the settings class, or seconds from the environment."""
+    return value if isinstance(value, timedelta) else timedelta(seconds=float(value))

@@ -45,7 +45,6 @@ from helpdesk.webhooks.signing import sign
 
 log = logging.getLogger(__name__)
 _NAMESPACE = uuid.UUID("5b0f6f3e-8f7c-4e0e-9a44-2f1f2d8f6c10")
-LEASE = timedelta(seconds=60)
 #: Outbox task that tells on-call about a failing, recovered or switched-off endpoint.
 TASK_WEBHOOK_ALERT = "notifications.webhook_alert"
 
@@ -62,6 +61,9 @@ class DeliverySettings:
     max_backoff: timedelta = timedelta(hours=2)
     #: Failed attempts in a row (over the endpoint's deliveries) before on-call is alerted.
     alert_after_failures: int = 3
+    #: A worker holds a delivery this long while sending it; if it dies, the delivery is free again
+    #: after it. Longer than the time-out, so a slow send is never sent twice at once.
+    lease: timedelta = timedelta(seconds=60)
     #: Sends one request; tests may pass a client with a transport of their own.
     client_factory: Callable[[float], httpx.Client] = field(
         default=lambda timeout: httpx.Client(timeout=timeout, follow_redirects=False)
@@ -78,6 +80,7 @@ def settings_from(config: Mapping[str, Any]) -> DeliverySettings:
         first_retry=timedelta(seconds=float(config.get("WEBHOOK_FIRST_RETRY_SECONDS", 30.0))),
         max_backoff=timedelta(seconds=float(config.get("WEBHOOK_MAX_BACKOFF_SECONDS", 7200.0))),
         alert_after_failures=int(config.get("WEBHOOK_ALERT_AFTER_FAILURES", 3)),
+        lease=timedelta(seconds=float(config.get("WEBHOOK_LEASE_SECONDS", 60.0))),
     )
 
 
@@ -248,7 +251,7 @@ def deliver(delivery_id: int, *, now: datetime, settings: DeliverySettings) -> O
             .where(WebhookDelivery.id == delivery_id, WebhookDelivery.delivered_at.is_(None),
                    WebhookDelivery.gave_up_at.is_(None),
                    or_(WebhookDelivery.locked_until.is_(None), WebhookDelivery.locked_until < now))
-            .values(locked_until=now + LEASE)
+            .values(locked_until=now + settings.lease)
             .returning(WebhookDelivery.id)
         ).scalar()
         if claimed is None:

@@ -6,13 +6,15 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from helpdesk.accounts.models import Role
+from helpdesk.core import outbox
 from helpdesk.core.db import unit_of_work
 from helpdesk.core.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
 from helpdesk.core.outbox import OutboxMessage
+from helpdesk.core.time import utcnow
 from helpdesk.responsibility import ledger
 from helpdesk.responsibility import services as responsibility
 from helpdesk.responsibility.models import ResponsibilitySegment, SegmentReason
@@ -66,6 +68,32 @@ def test_failed_publish_leaves_the_row_for_the_sweep(app: Any, make_ticket: Make
     row = db.session.scalars(select(OutboxMessage)).one()
     assert row.published_at is None
     assert row.processed_at is None
+
+
+def test_after_a_failed_publish_the_breaker_leaves_rows_to_the_sweep_without_asking_the_broker(
+    app: Any, make_ticket: MakeTicket, db: Any
+) -> None:
+    calls: list[int] = []
+
+    def hung(task: str, outbox_id: int, attempt: int) -> None:
+        calls.append(outbox_id)
+        raise TimeoutError("broker hung")
+
+    app.extensions["outbox_publisher"] = hung
+    app.config["BROKER_RETRY_SECONDS"] = 60.0
+    try:
+        make_ticket(), make_ticket(), make_ticket()
+        assert len(calls) == 1  # the later requests did not wait on the broker
+        assert db.session.scalar(select(func.count()).select_from(OutboxMessage)
+                                 .where(OutboxMessage.published_at.is_(None))) == 3
+        # The sweep is the repair path: it tries regardless, and its success closes the breaker.
+        app.extensions["outbox_publisher"] = lambda task, outbox_id, attempt: calls.append(outbox_id)
+        assert outbox.relay_pending(now=utcnow(), redeliver_after=timedelta(minutes=5)) == 3
+        make_ticket()
+        assert len(calls) == 5
+    finally:
+        app.config["BROKER_RETRY_SECONDS"] = 0.0
+        app.extensions["outbox_breaker"] = {"open_until": 0.0}
 
 
 def test_same_intake_key_opens_one_ticket(make_ticket: MakeTicket, make_user: MakeUser, db: Any) -> None:
@@ -210,5 +238,5 @@ def test_a_requesters_other_tickets_list_open_ones_first_then_the_newest(
         tickets.resolve(ticket.id, tickets.ResolutionCode.ANSWERED, "案内しました", actor=actor_of(agent),
                         now=T0 + timedelta(days=1))
     current = made[0]
-    others = queries.list_other_tickets_of(requester.id, exclude_id=current.id, limit=4)
+    others = queries.list_other_tickets_of(requester.id, actor=actor_of(agent), exclude_id=current.id, limit=4)
     assert [t.number for t in others] == [made[2].number, made[1].number, made[5].number, made[4].number]
