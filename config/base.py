@@ -20,7 +20,9 @@ class Base:
 
     SECRET_KEY: str | None = None
     SQLALCHEMY_DATABASE_URI: str | None = None
-    SQLALCHEMY_ENGINE_OPTIONS: dict[str, object] = {"pool_pre_ping": True}
+    #: ``hide_parameters``: a failed statement's error (and so the log of it) names its SQL, never
+    #: the values bound to it, which are ticket text (a confidential incident's included).
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, object] = {"pool_pre_ping": True, "hide_parameters": True}
     #: Celery broker; ``redis://…`` in production, ``sqla+sqlite:///…`` when embedded.
     BROKER_URL: str | None = None
     #: Redis for rate limits and the worker heartbeat; None means in-process memory.
@@ -63,8 +65,12 @@ class Base:
     #: Per-address throttle on the login form (Flask-Limiter syntax).
     LOGIN_RATE_LIMIT = "20 per minute"
     RATELIMIT_HEADERS_ENABLED = True
+    #: The counters live in Redis. When it is away the limits count in this process's memory
+    #: instead, and a storage error never fails a request; a hung Redis is given up on quickly.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
+    RATELIMIT_STORAGE_OPTIONS: dict[str, object] = {"socket_timeout": 0.5, "socket_connect_timeout": 0.5}
 
-    #: Outbox rows published but not processed after this long are published again.
     #: A published row still unprocessed after this (a timedelta, or seconds) is published again.
     OUTBOX_REDELIVER_AFTER = timedelta(minutes=5)
     OUTBOX_SWEEP_SECONDS = 30.0

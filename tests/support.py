@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -121,6 +122,31 @@ def wait_for(predicate, timeout: float, interval: float = 0.1, message: str = "c
             return
         time.sleep(interval)
     pytest.fail(f"timed out after {timeout}s waiting for {message}")
+
+
+class Inbox:
+    """What a loopback SMTP server received, raw: (recipients, message bytes) in arrival order."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[list[str], bytes]] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd API
+        self.messages.append((list(envelope.rcpt_tos), bytes(envelope.original_content or b"")))
+        return "250 OK"
+
+
+@contextmanager
+def running_smtp(port: int) -> Iterator[Inbox]:
+    """A real SMTP server (aiosmtpd) on 127.0.0.1:``port`` for the length of the block."""
+    from aiosmtpd.controller import Controller
+
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield inbox
+    finally:
+        controller.stop()
 
 
 class RedisServer:

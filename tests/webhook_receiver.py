@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -23,6 +24,11 @@ class Receiver:
         #: Answer 500 to the first request of every webhook-id (a receiver having a bad moment).
         self.fail_first = False
         self.seen: set[str] = set()
+        #: Seconds to hold each request before answering (a slow vendor), and when each request
+        #: arrived and was answered (``time.monotonic()``), for tests that strike mid-delivery.
+        self.hold = 0.0
+        self.received_at: list[float] = []
+        self.answered_at: list[float] = []
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -33,6 +39,9 @@ class Receiver:
                                self.headers["webhook-signature"])
                 payload = json.loads(body)
                 receiver.requests.append((event_id, payload, valid))
+                receiver.received_at.append(time.monotonic())
+                if receiver.hold:
+                    time.sleep(receiver.hold)
                 status, headers = receiver.answers.pop(0) if receiver.answers else (200, {})
                 if receiver.fail_first and event_id not in receiver.seen:
                     status, headers = 500, {}
@@ -43,6 +52,8 @@ class Receiver:
                 for name, value in headers.items():
                     self.send_header(name, value)
                 self.end_headers()
+                self.wfile.flush()
+                receiver.answered_at.append(time.monotonic())
 
             def log_message(self, *args: Any) -> None:
                 pass

@@ -13,8 +13,14 @@ from helpdesk.core.time import utcnow
 from workers.schedule import beat_schedule
 
 log = logging.getLogger(__name__)
+WORKER_SOCKET_TIMEOUT = 10.0
 flask_app = create_app()
 celery_app = flask_app.extensions["celery"]
+if "socket_timeout" in celery_app.conf.broker_transport_options:
+    # The worker waits on the queue (BRPOP, one second at a time): its reads need a longer time-out
+    # than a web request's publish may wait.
+    celery_app.conf.broker_transport_options = {**celery_app.conf.broker_transport_options,
+                                                "socket_timeout": WORKER_SOCKET_TIMEOUT}
 celery_app.conf.beat_schedule = beat_schedule(flask_app.config)
 celery_app.conf.beat_schedule_filename = f"{flask_app.instance_path}/celerybeat-schedule"
 import workers.tasks  # noqa: E402,F401 - registers the tasks

@@ -24,8 +24,15 @@ def celery_config(config: dict[str, Any]) -> dict[str, Any]:
             # An unacknowledged message comes back after this; far below the 1 h target.
             "visibility_timeout": int(config["BROKER_VISIBILITY_TIMEOUT"]),
             "socket_connect_timeout": publish_timeout,
-            "socket_timeout": max(publish_timeout, 5.0),
+            # A request publishing after its commit waits at most this on a hung Redis; the
+            # worker, which blocks on the queue, raises it for itself (workers/app.py).
+            "socket_timeout": publish_timeout,
+            # One immediate retry (a pooled connection that died with a Redis restart), then give
+            # up: the row waits for the sweep instead of the request waiting on the broker.
             "max_retries": 1,
+            "interval_start": 0,
+            "interval_step": 0.2,
+            "interval_max": 0.5,
         }
     return {
         "broker_url": broker_url,

@@ -8,29 +8,16 @@ from email import policy
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import Envelope, Session
 from flask import Flask
 from sqlalchemy import select
 
 from helpdesk.core.db import db
 from helpdesk.mail.models import MailMessage, MailStatus
 from tests.conftest import MakeTicket, MakeUser
-from tests.support import free_port, wait_for
+from tests.support import Inbox, free_port, running_smtp, wait_for
 from tests.workers.conftest import WAIT, count_rows
 
 pytestmark = pytest.mark.worker
-
-
-class Inbox:
-    """What the SMTP server received, raw."""
-
-    def __init__(self) -> None:
-        self.messages: list[tuple[list[str], bytes]] = []
-
-    async def handle_DATA(self, server: Any, session: Session, envelope: Envelope) -> str:  # noqa: N802
-        self.messages.append((list(envelope.rcpt_tos), bytes(envelope.original_content or b"")))
-        return "250 OK"
 
 
 PORT = free_port()
@@ -38,13 +25,8 @@ PORT = free_port()
 
 @pytest.fixture
 def smtp() -> Iterator[Inbox]:
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=PORT)
-    controller.start()
-    try:
+    with running_smtp(PORT) as inbox:
         yield inbox
-    finally:
-        controller.stop()
 
 
 @pytest.fixture
@@ -81,10 +63,7 @@ def test_a_mail_held_back_while_smtp_is_down_is_sent_once_when_it_returns(
     wait_for(lambda: count_rows(MailMessage, MailMessage.attempts >= 1) == 1, timeout=WAIT,
              message="the first, refused attempt")
     assert count_rows(MailMessage, MailMessage.status == MailStatus.QUEUED) == 1
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=PORT)
-    controller.start()
-    try:
+    with running_smtp(PORT) as inbox:
         # The task's own backoff (first retry within 30 s, jittered) brings it back.
         wait_for(lambda: count_rows(MailMessage, MailMessage.status == MailStatus.SENT) == 1, timeout=WAIT,
                  message="the retried mail marked sent")
@@ -92,5 +71,3 @@ def test_a_mail_held_back_while_smtp_is_down_is_sent_once_when_it_returns(
         assert row.attempts >= 2
         assert row.status_reason == "smtp"
         assert [recipients for recipients, _ in inbox.messages] == [["jiro.suzuki@example.go.jp"]]
-    finally:
-        controller.stop()
