@@ -133,6 +133,11 @@ def published(db: Any, app: Flask) -> list[tuple[str, int, int]]:
 @pytest.fixture
 def base_data(db: Any) -> dict[str, Any]:
     """The parties, a site and a service every ticket test needs."""
+    return seed_base_data()
+
+
+def seed_base_data() -> dict[str, Any]:
+    """Write the parties, the site and the service of :func:`base_data` into the app's database."""
     with unit_of_work() as session:
         parties = {
             code: Party(code=code, kind=kind, name_ja=code, name_en=code, is_active=True, created_at=T0)
@@ -162,33 +167,34 @@ MakeUser = Callable[..., User]
 
 @pytest.fixture
 def make_user(base_data: dict[str, Any]) -> MakeUser:
+    """Create a user through the real service (:func:`new_user`), once the base data exists."""
+    return new_user
+
+
+def new_user(role: Role = Role.REQUESTER, *, party: str | None = None, **fields: Any) -> User:
     """Create a user through the real service; vendor and security users join a party."""
-
-    def _make(role: Role = Role.REQUESTER, *, party: str | None = None, **fields: Any) -> User:
-        n = next(_counter)
-        default_party = {
-            Role.AGENT: "helpdesk",
-            Role.SUPERVISOR: "helpdesk",
-            Role.VENDOR: "operations",
-            Role.SECURITY: "security",
-        }.get(role)
-        chosen = party or default_party
-        data = accounts.UserFields(
-            email=fields.pop("email", f"user{n}@example.go.jp"),
-            family_name=fields.pop("family_name", "山田"),
-            given_name=fields.pop("given_name", f"太郎{n}"),
-            family_kana="ヤマダ",
-            given_kana="タロウ",
-            role=role,
-            site_code="hq",
-            party_codes=(chosen,) if chosen else (),
-            locale=fields.pop("locale", "ja"),
-            is_security_cleared=role in (Role.SECURITY, Role.ADMIN),
-            **fields,
-        )
-        return accounts.create_user(data, actor=SYSTEM, now=T0, password=PASSWORD)
-
-    return _make
+    n = next(_counter)
+    default_party = {
+        Role.AGENT: "helpdesk",
+        Role.SUPERVISOR: "helpdesk",
+        Role.VENDOR: "operations",
+        Role.SECURITY: "security",
+    }.get(role)
+    chosen = party or default_party
+    data = accounts.UserFields(
+        email=fields.pop("email", f"user{n}@example.go.jp"),
+        family_name=fields.pop("family_name", "山田"),
+        given_name=fields.pop("given_name", f"太郎{n}"),
+        family_kana="ヤマダ",
+        given_kana="タロウ",
+        role=role,
+        site_code="hq",
+        party_codes=(chosen,) if chosen else (),
+        locale=fields.pop("locale", "ja"),
+        is_security_cleared=role in (Role.SECURITY, Role.ADMIN),
+        **fields,
+    )
+    return accounts.create_user(data, actor=SYSTEM, now=T0, password=PASSWORD)
 
 
 def actor_of(user: User) -> Actor:

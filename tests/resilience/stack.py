@@ -1,10 +1,9 @@
 """The whole system as separate processes on loopback, for tests that break parts of it on purpose.
 
-A waitress web server and Celery workers (with the beat embedded) run against the test database, a
-private Redis (broker and rate-limit counters, as in production), a vendor webhook receiver and an
-SMTP sink. Intervals are compressed (sweeps every 2 s, redelivery after 15 s) so a recovery that
-takes minutes in production takes seconds here; the mechanisms are the production ones.
-"""
+A gunicorn web server (as deployed: docs/operations.md), Celery workers and the beat run against the
+test database, a private Redis (broker and rate-limit counters, as in production), a vendor webhook
+receiver and an SMTP sink. Intervals are compressed (sweeps every 2 s, redelivery after 15 s) so a
+recovery that takes minutes in production takes seconds here; the mechanisms are the production ones."""
 
 from __future__ import annotations
 
@@ -62,11 +61,16 @@ def stack_env(database_url: str, redis: RedisServer, instance: Path, smtp_port: 
 
 @contextmanager
 def running_web(env: dict[str, str], log_path: Path) -> Iterator[str]:
-    """The web application under waitress (as ``make run`` serves it); yields its base URL."""
+    """The web application under gunicorn, as production runs it; yields its base URL.
+
+    (Not waitress: unless told which proxy to trust, it strips ``X-Forwarded-For``, and every
+    simulated caller would share one address and one rate limit.)
+    """
     port = free_port()
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "waitress", f"--listen=127.0.0.1:{port}", "--threads=8", "wsgi:app"],
+            [sys.executable, "-m", "gunicorn", "--workers=2", "--threads=8", f"--bind=127.0.0.1:{port}",
+             "--timeout=60", "wsgi:app"],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         base = f"http://127.0.0.1:{port}"
         try:
@@ -118,6 +122,10 @@ class Answer:
     attempts: int = 1
     number: str | None = None
     error: str = ""
+    #: The status of every attempt, first to last (None: no HTTP answer).
+    history: list[int | None] = field(default_factory=list)
+    #: 503 answers that did not say when to come back (``Retry-After``).
+    without_retry_after: int = 0
 
 
 @dataclass
@@ -168,6 +176,8 @@ class Intake:
               address: str) -> Answer:
         started = time.monotonic()
         attempts = 0
+        history: list[int | None] = []
+        without_retry_after = 0
         while True:
             attempts += 1
             try:
@@ -175,13 +185,15 @@ class Intake:
                     "Authorization": f"Bearer {api_key}", "Idempotency-Key": key,
                     "X-Forwarded-For": address, "Accept-Language": "ja"})
                 status, error = response.status_code, "" if response.is_success else response.text[:300]
+                without_retry_after += status == 503 and "retry-after" not in response.headers
                 number = response.json().get("number") if status == 201 and kind == "create" else None
             except httpx.HTTPError as exc:
                 status, error, number = None, f"{type(exc).__name__}: {exc}", None
+            history.append(status)
             retry = status is None or status >= 500
             if not retry or time.monotonic() >= self.retry_until:
                 answer = Answer(kind, key, started, time.monotonic() - started, status, attempts, number,
-                                error)
+                                error, history, without_retry_after)
                 with self._lock:
                     self.answers.append(answer)
                 return answer
