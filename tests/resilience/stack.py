@@ -39,6 +39,7 @@ COMPRESSED = {
     "HELPDESK_WEBHOOK_TIMEOUT_SECONDS": "6",
     "HELPDESK_WORKER_HEARTBEAT_SECONDS": "5",
     "HELPDESK_MAIL_IMAP_POLL_SECONDS": "3600",
+    "HELPDESK_INCIDENT_DETECT_SECONDS": "5",
     "HELPDESK_PUBLIC_URL": "https://helpdesk.example.go.jp",
 }
 
@@ -143,6 +144,9 @@ class Intake:
     prefix: str
     escalate_every: int = 5
     retry_until: float = 0.0
+    #: Every n-th caller sends its report a second time with the same key (a double click, or a
+    #: retry after a lost answer); 0: none does. Recorded as kind "again".
+    again_every: int = 0
     answers: list[Answer] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _local: threading.local = field(default_factory=threading.local)
@@ -186,7 +190,7 @@ class Intake:
                     "X-Forwarded-For": address, "Accept-Language": "ja"})
                 status, error = response.status_code, "" if response.is_success else response.text[:300]
                 without_retry_after += status == 503 and "retry-after" not in response.headers
-                number = response.json().get("number") if status == 201 and kind == "create" else None
+                number = response.json().get("number") if status == 201 and kind != "handoff" else None
             except httpx.HTTPError as exc:
                 status, error, number = None, f"{type(exc).__name__}: {exc}", None
             history.append(status)
@@ -201,10 +205,13 @@ class Intake:
 
     def _one(self, index: int) -> None:
         address = f"10.{(index // 250) % 250 + 1}.{index % 250 + 1}.7"
-        created = self._send("create", f"{self.prefix}-{index}", "/api/v1/tickets", {
-            "type": "fault", "subject": f"メールが送れない（{self.prefix}-{index}）",
-            "description": "本省3階。送信ボタンを押すとエラーになります。", "impact": "person",
-            "urgency": "high", "service": "mail", "site": "hq"}, self.requester_key, address)
+        body = {"type": "fault", "subject": f"メールが送れない（{self.prefix}-{index}）",
+                "description": "本省3階。送信ボタンを押すとエラーになります。", "impact": "person",
+                "urgency": "high", "service": "mail", "site": "hq"}
+        created = self._send("create", f"{self.prefix}-{index}", "/api/v1/tickets", body, self.requester_key,
+                             address)
+        if self.again_every and index % self.again_every == 0:
+            self._send("again", created.key, "/api/v1/tickets", body, self.requester_key, address)
         if created.number and index % self.escalate_every == 0:
             self._send("handoff", f"{self.prefix}-{index}-handoff",
                        f"/api/v1/tickets/{created.number}/handoffs",
