@@ -22,8 +22,16 @@ def require_act_for_party(actor: Actor, party_id: int) -> None:
 
 
 def can_view_handoff(actor: Actor, handoff: Handoff) -> bool:
-    """The sending and the receiving party see a handoff; so do administrators."""
-    return (actor.is_system or actor.role == "admin"
+    """The sending and the receiving party see a handoff; so do administrators.
+
+    A confidential ticket's handoffs only their security-cleared people: the summary is the
+    incident's own text.
+    """
+    if actor.is_system:
+        return True
+    if handoff.ticket.is_confidential and not actor.is_security_cleared:
+        return False
+    return (actor.role == "admin"
             or can_act_for_party(actor, handoff.from_party_id)
             or can_act_for_party(actor, handoff.to_party_id))
 

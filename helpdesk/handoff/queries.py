@@ -187,6 +187,8 @@ def get_ticket_for_party(actor: Actor, number: str) -> Ticket:
 
     :raises NotFound: missing, never handed to the actor's parties, or confidential and not cleared.
     """
+    if "\x00" in number:  # names no ticket, and PostgreSQL refuses to compare it
+        raise NotFound("ticket")
     ticket = db.session.scalar(select(Ticket).where(Ticket.number == number.strip().upper()))
     if ticket is None or not has_received(actor.party_ids, ticket.id):
         raise NotFound("ticket")

@@ -344,11 +344,12 @@ def post_party_note(
                               created_at=now)
             session.add(message)
             session.flush()
-            link(files, ticket_id=ticket.id, message_id=message.id, is_public=False, actor=actor, now=now)
+            linked = link(files, ticket_id=ticket.id, message_id=message.id, is_public=False, actor=actor,
+                          now=now)
             ticket.updated_at = now
             audit.record(actor, "message.party_note", subject_type="message", subject_id=message.id,
                          ticket_id=ticket.id, now=now, data={"to_party_id": audience,
-                                                             "attachments": [f.filename for f in files]})
+                                                             "attachment_ids": [a.id for a in linked]})
             if audience != desk.id:
                 outbox.emit(TASK_WEBHOOK_MESSAGE_SHARED, {"message_id": message.id}, now=now)
     except BaseException:

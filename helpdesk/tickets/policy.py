@@ -18,7 +18,8 @@ def can_open_ticket_for_others(actor: Actor) -> bool:
 
 
 def can_view_ticket(actor: Actor, ticket: Ticket) -> bool:
-    """Requesters see their own; the desk sees all but confidential content; cleared see all.
+    """Requesters see their own; the desk, security and administrators see the rest, confidential
+    tickets only the security-cleared among them.
 
     Vendor parties see tickets only through handoffs (their front door checks the
     shares); they get nothing from this general rule.
@@ -27,9 +28,9 @@ def can_view_ticket(actor: Actor, ticket: Ticket) -> bool:
         return True
     if ticket.requester_id == actor.user_id:
         return True
-    if ticket.is_confidential:
-        return actor.is_security_cleared
-    return actor.role in DESK_ROLES or actor.role in {"security", "admin"}
+    if actor.role not in DESK_ROLES and actor.role not in {"security", "admin"}:
+        return False  # clearance never opens the general rule to vendor parties
+    return actor.is_security_cleared or not ticket.is_confidential
 
 
 def visible_condition(actor: Actor) -> ColumnElement[bool]:

@@ -144,6 +144,8 @@ def get_ticket_by_number_for(actor: Actor, number: str) -> Ticket:
 
     :raises NotFound: missing, or not visible to the actor.
     """
+    if "\x00" in number:  # names no ticket, and PostgreSQL refuses to compare it
+        raise NotFound("ticket")
     requester = joinedload(Ticket.requester)
     ticket = db.session.scalar(
         select(Ticket).where(Ticket.number == number.strip().upper())
@@ -214,13 +216,15 @@ def newest_message_id(ticket_id: int) -> int:
     return int(db.session.scalar(select(func.max(Message.id)).where(Message.ticket_id == ticket_id)) or 0)
 
 
-def list_other_tickets_of(requester_id: int, *, exclude_id: int, limit: int = 5) -> list[Ticket]:
-    """The requester's other tickets, open ones first, then the most recent.
+def list_other_tickets_of(requester_id: int, *, actor: Actor, exclude_id: int,
+                          limit: int = 5) -> list[Ticket]:
+    """The requester's other tickets that ``actor`` may see, open ones first, then the most recent.
 
     Two short index walks (open ones, then the rest, newest first) rather than sorting
     the thousands of tickets a frequent caller has sent over the years.
     """
-    theirs = select(Ticket).where(Ticket.requester_id == requester_id, Ticket.id != exclude_id)
+    theirs = select(Ticket).where(Ticket.requester_id == requester_id, Ticket.id != exclude_id,
+                                  policy.visible_condition(actor))
     is_open = Ticket.status.in_(OPEN_STATUSES)
     found = list(db.session.scalars(theirs.where(is_open).order_by(Ticket.created_at.desc()).limit(limit)))
     if len(found) < limit:

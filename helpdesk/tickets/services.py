@@ -344,11 +344,12 @@ def _add_message(
             ticket.status = TicketStatus.OPEN
         ticket.updated_at = now
         session.flush()
-        link(files, ticket_id=ticket.id, message_id=message.id,
-             is_public=kind is MessageKind.PUBLIC_REPLY, actor=actor, now=now)
+        linked = link(files, ticket_id=ticket.id, message_id=message.id,
+                      is_public=kind is MessageKind.PUBLIC_REPLY, actor=actor, now=now)
+        # Ids, never file names: a name is the ticket's own text, and the trail keeps it for ever.
         audit.record(actor, f"message.{kind.value}", subject_type="message", subject_id=message.id,
                      ticket_id=ticket.id, now=now,
-                     data={"attachments": [f.filename for f in files]} if files else None)
+                     data={"attachment_ids": [a.id for a in linked]} if linked else None)
         if kind is MessageKind.PUBLIC_REPLY:
             outbox.emit(TASK_PUBLIC_REPLY, {"message_id": message.id}, now=now)
         elif kind is MessageKind.INTERNAL_NOTE and "@" in message.body:
@@ -788,7 +789,7 @@ def add_attachments(
             ticket.updated_at = now
             audit.record(actor, "ticket.files_added", subject_type="ticket", subject_id=ticket.number,
                          ticket_id=ticket.id, now=now,
-                         data={"attachments": [f.filename for f in files], "is_public": is_public})
+                         data={"attachment_ids": [a.id for a in rows], "is_public": is_public})
     except BaseException:
         discard_checked(files, limits)
         raise

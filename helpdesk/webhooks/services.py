@@ -175,9 +175,10 @@ def record_message_shared(message_id: int, *, source_key: str, now: datetime) ->
         if message is None or message.audience_party_id is None:
             return 0
         data = {**_ticket_data(message.ticket), "message_id": message.id,
-                "attachments": [a.filename for a in message.attachments]}
-        if not message.ticket.is_confidential:
+                "attachment_ids": [a.id for a in message.attachments]}
+        if not message.ticket.is_confidential:  # a security incident's words stay on our side
             data["body"] = message.body
+            data["attachments"] = [a.filename for a in message.attachments]
         return _record([message.audience_party_id], "ticket.message_shared", data, source_key=source_key,
                        now=now)
 

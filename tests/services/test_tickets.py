@@ -238,5 +238,6 @@ def test_a_requesters_other_tickets_list_open_ones_first_then_the_newest(
         tickets.resolve(ticket.id, tickets.ResolutionCode.ANSWERED, "案内しました", actor=actor_of(agent),
                         now=T0 + timedelta(days=1))
     current = made[0]
-    others = queries.list_other_tickets_of(requester.id, exclude_id=current.id, limit=4)
+    others = queries.list_other_tickets_of(requester.id, actor=actor_of(agent), exclude_id=current.id,
+                                           limit=4)
     assert [t.number for t in others] == [made[2].number, made[1].number, made[5].number, made[4].number]

@@ -587,7 +587,8 @@ def _phone_page(form: PhoneCallForm, *, caller: Any = None, query: str = "",
     return render_template(
         "console/phone.html", form=form, caller=caller, query=query,
         people=account_queries.search_people(query) if query else [],
-        open_tickets=tickets.list_other_tickets_of(caller.id, exclude_id=0, limit=10) if caller else [],
+        open_tickets=tickets.list_other_tickets_of(caller.id, actor=current_actor(), exclude_id=0, limit=10)
+        if caller else [],
     ), status
 
 
@@ -598,8 +599,8 @@ def _phone_choices(form: PhoneCallForm, caller: Any) -> None:
     ]
     choices = [SelectChoice("new", _("新しいチケットとして記録"))]
     if caller is not None:
-        choices += [SelectChoice(str(t.id), f"{t.number} {t.subject}")
-                    for t in tickets.list_other_tickets_of(caller.id, exclude_id=0, limit=10) if t.is_open]
+        theirs = tickets.list_other_tickets_of(caller.id, actor=current_actor(), exclude_id=0, limit=10)
+        choices += [SelectChoice(str(t.id), f"{t.number} {t.subject}") for t in theirs if t.is_open]
     form.target.choices = choices
 
 
@@ -754,7 +755,7 @@ def _workspace(item: Ticket, *, status: int = 200, stale: list[Any] | None = Non
             formdata=None, restored_at=now.astimezone(TOKYO).replace(second=0, microsecond=0, tzinfo=None)),
         timeline=tickets.timeline(item.id, include_internal=True),
         files=tickets.list_attachments(item.id, public_only=False),
-        others=tickets.list_other_tickets_of(item.requester_id, exclude_id=item.id),
+        others=tickets.list_other_tickets_of(item.requester_id, actor=current_actor(), exclude_id=item.id),
         holder=holder,
         reply_form=reply_form, note_form=note_form, assign_form=assign_form,
         fields_form=forms.get("fields_form") or _fields_form(item),
