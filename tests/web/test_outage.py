@@ -59,7 +59,7 @@ def test_pages_answer_503_with_retry_after_and_a_message(
     body = response.get_data(as_text=True)
     assert response.status_code == 503, body
     assert response.headers["Retry-After"] == "15" and response.headers["Cache-Control"] == "no-store"
-    assert "データベースに接続できないため" in body and "入力した内容は保存されていません" in body
+    assert "データベースに接続できないため、このページを表示できません" in body
     assert "Traceback" not in body and "psycopg" not in body and "127.0.0.1" not in body
     assert "Content-Security-Policy" in response.headers  # the usual headers still apply
 
@@ -78,7 +78,7 @@ def test_english_readers_get_english_and_a_form_post_writes_nothing(
     response = client.post("/portal/tickets/new", data={"csrf_token": token, "subject": "印刷できない"})
 
     assert response.status_code == 503
-    assert "could not reach its database" in response.get_data(as_text=True)
+    assert "Nothing you entered was saved" in response.get_data(as_text=True)
     assert db.session.query(Ticket).count() == before
 
     stale = client.post("/portal/tickets/new", data={"csrf_token": "expired"})  # an error page of its own

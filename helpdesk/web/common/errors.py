@@ -76,8 +76,12 @@ def _outage(error: Exception) -> Response:
     log.warning("database unavailable on %s %s: %s", request.method, request.path,
                 str(error).splitlines()[0] if str(error) else type(error).__name__)
     with force_locale(_outage_locale()):
-        detail = _("データベースに接続できないため、処理できませんでした。入力した内容は保存されていません。"
-                   "しばらく待ってから、もう一度お試しください。")
+        if request.method in ("GET", "HEAD"):
+            detail = _("データベースに接続できないため、このページを表示できません。"
+                       "しばらく待ってから、もう一度お試しください。")
+        else:
+            detail = _("データベースに接続できないため、処理できませんでした。入力した内容は保存されていません。"
+                       "ブラウザの「戻る」で入力画面に戻り、しばらく待ってから、もう一度送信してください。")
         if _wants_json():
             response = _problem(503, "unavailable", detail)
         else:
