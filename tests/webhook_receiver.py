@@ -40,9 +40,10 @@ class Receiver:
                 payload = json.loads(body)
                 receiver.requests.append((event_id, payload, valid))
                 receiver.received_at.append(time.monotonic())
+                # The answer is decided on arrival (a vendor failing slowly fails, however long it takes).
+                status, headers = receiver.answers.pop(0) if receiver.answers else (200, {})
                 if receiver.hold:
                     time.sleep(receiver.hold)
-                status, headers = receiver.answers.pop(0) if receiver.answers else (200, {})
                 if receiver.fail_first and event_id not in receiver.seen:
                     status, headers = 500, {}
                 receiver.seen.add(event_id)
