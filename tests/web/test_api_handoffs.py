@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from typing import Any
 
 import pytest
@@ -155,7 +156,69 @@ def test_the_vendor_sends_files_to_the_desk(world: dict[str, Any]) -> None:
 
     assert sent.status_code == 201, sent.get_json()
     assert [a["filename"] for a in sent.get_json()["items"]] == ["作業報告①.pdf"]
-    assert (public.status_code, stranger.status_code) == (422, 404)
+    assert (public.status_code, stranger.status_code) == (403, 404)
     desk_view = world["desk"]("GET", f"/tickets/{number}").get_json()
     assert "作業報告①.pdf" in [a["filename"] for a in desk_view["attachments"]]
     assert [m["kind"] for m in desk_view["messages"]][-1] == "party_note"
+
+
+# --- found by fuzzing against the document (issue #9, S10) ----------------------------------
+
+
+def test_a_handoff_id_no_row_can_have_is_not_found(world: dict[str, Any]) -> None:
+    response = world["ops"]("POST", "/handoffs/83136405938046150586331561984/accept", json={})
+
+    assert response.status_code == 404 and response.mimetype == "application/problem+json"
+
+
+def test_accept_and_withdraw_take_no_body_or_an_object_and_say_so(
+    world: dict[str, Any], client: FlaskClient
+) -> None:
+    handoff_id = _escalate(world).get_json()["id"]
+
+    not_an_object = world["ops"]("POST", f"/handoffs/{handoff_id}/accept", json=[])
+    too_long = world["desk"]("POST", f"/handoffs/{handoff_id}/withdraw", json={"reason": "x" * 501})
+    bodiless = world["ops"]("POST", f"/handoffs/{handoff_id}/accept")
+
+    assert (not_an_object.status_code, too_long.status_code, bodiless.status_code) == (422, 422, 200)
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    for action in ("accept", "withdraw"):
+        operation = paths[f"/handoffs/{{handoff_id}}/{action}"]["post"]
+        assert operation["requestBody"]["required"] is False and "422" in operation["responses"]
+
+
+def test_what_each_reject_reason_needs_is_in_the_document(world: dict[str, Any], client: FlaskClient) -> None:
+    handoff_id = _escalate(world).get_json()["id"]
+    rules = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]["HandoffReject"]["allOf"]
+    needs_reason = next(r["then"] for r in rules if "reason" in r["then"]["required"])
+
+    blank = world["ops"]("POST", f"/handoffs/{handoff_id}/reject",
+                         json={"reason_code": "other", "reason": "\u3000\x1f"})
+
+    assert re.search(needs_reason["properties"]["reason"]["pattern"], "\u3000\x1f") is None
+    assert blank.status_code == 422 and set(blank.get_json()["errors"]) == {"reason"}
+    assert any(r["then"]["required"] == ["suggested_party"] for r in rules)
+
+
+def test_required_text_is_documented_as_not_blank_as_the_services_read_it(
+    world: dict[str, Any], client: FlaskClient
+) -> None:
+    path = f"/tickets/{world['ticket'].number}/handoffs"
+    pattern = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]["HandoffCreate"][
+        "properties"]["symptom"]["pattern"]
+
+    blank = world["desk"]("POST", path, json={"to_party": "operations", "symptom": "\x1e\u3000"})
+
+    assert re.search(pattern, "\x1e\u3000") is None and re.search(pattern, " 停止 ") is not None
+    assert blank.status_code == 422 and set(blank.get_json()["errors"]) == {"symptom"}
+
+
+@pytest.mark.parametrize("restored_at", [5, "0.5", "2026-11-27T11:00:00"])
+def test_restored_at_is_an_rfc3339_time_with_its_offset(world: dict[str, Any], restored_at: Any) -> None:
+    handoff_id = _escalate(world).get_json()["id"]
+    world["ops"]("POST", f"/handoffs/{handoff_id}/accept", json={})
+
+    response = world["ops"]("POST", f"/tickets/{world['ticket'].number}/handback",
+                            json={"cause": "証明書期限切れ", "action": "更新", "restored_at": restored_at})
+
+    assert response.status_code == 422 and set(response.get_json()["errors"]) == {"restored_at"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from typing import Any
 
 import pytest
@@ -104,6 +105,7 @@ def test_keys_are_per_caller_and_a_failed_request_is_not_remembered(
 @pytest.mark.parametrize(("payload", "field", "message"), [
     ({k: v for k, v in NEW.items() if k != "subject"}, "subject", "必須です。"),
     ({**NEW, "subject": ""}, "subject", "入力してください。"),
+    ({**NEW, "subject": "\u3000\x1e"}, "subject", "入力してください。"),  # blank once stripped
     ({**NEW, "type": "outage"}, "type", "次のいずれかを指定してください"),
     ({**NEW, "colour": "red"}, "colour", "不明な項目です。"),
     ({**NEW, "site": "mars"}, "site", "拠点コードが正しくありません。"),
@@ -340,7 +342,7 @@ def test_openapi_document_is_valid_and_covers_every_operation(app: Flask, client
     routed = set()
     for rule in app.url_map.iter_rules():
         if rule.endpoint.startswith("api.") and rule.endpoint != "api.docs":
-            path = rule.rule.removeprefix("/api/v1").replace("<int:", "{").replace("<", "{").replace(">", "}")
+            path = re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule.rule.removeprefix("/api/v1"))
             routed |= {(m, path) for m in rule.methods or () if m not in {"HEAD", "OPTIONS"}}
     assert routed == documented
 
@@ -404,3 +406,172 @@ def test_the_desk_reads_every_clock_a_party_its_own_and_the_requester_none(
     assert restoration["target_minutes"] == 60
     assert restoration["state"] == "breached"  # opened at T0, a day before this test runs
     assert restoration["remaining_seconds"] < 0
+
+
+# --- found by fuzzing against the document (issue #9, S10) ----------------------------------
+
+
+def _document(client: FlaskClient) -> dict[str, Any]:
+    document: dict[str, Any] = client.get("/api/v1/openapi.json").get_json()
+    return document
+
+
+def test_a_method_the_address_does_not_take_is_405_naming_those_it_does(client: FlaskClient) -> None:
+    refused = client.delete("/api/v1/tickets")
+
+    assert refused.status_code == 405 and refused.mimetype == "application/problem+json"
+    assert {m.strip() for m in refused.headers["Allow"].split(",")} >= {"GET", "POST"}
+
+
+@pytest.mark.parametrize("path", ["/tickets/HD-2026-000001/attachments/99999999999999999999999",
+                                  "/tickets/HD-2026-000001/attachments/0"])
+def test_an_id_no_row_can_have_is_not_found_without_asking_the_database(
+    api_for: Any, world: dict[str, Any], path: str
+) -> None:
+    response = api_for(world["people"]["agent"]).call("GET", path)
+
+    assert response.status_code == 404 and response.mimetype == "application/problem+json"
+
+
+@pytest.mark.parametrize("query", ["assignee=99999999999999999999999", "assignee=0", "cursor=", "cursor=x1"])
+def test_list_parameters_outside_the_documented_range_are_422(
+    api_for: Any, world: dict[str, Any], query: str
+) -> None:
+    response = api_for(world["people"]["agent"]).call("GET", f"/tickets?{query}")
+
+    assert response.status_code == 422
+    assert set(response.get_json()["errors"]) == {query.split("=")[0]}
+
+
+def test_a_cursor_past_every_id_is_the_first_page(api_for: Any, world: dict[str, Any]) -> None:
+    api = api_for(world["people"]["agent"])
+
+    huge = api.call("GET", "/tickets?cursor=99999999999999999999999")
+
+    assert huge.status_code == 200
+    assert huge.get_json()["items"] == api.call("GET", "/tickets").get_json()["items"]
+
+
+@pytest.mark.parametrize("assignee", [True, "AGENT_ID", 2**40])
+def test_json_numbers_must_be_numbers_in_range(api_for: Any, world: dict[str, Any], assignee: Any) -> None:
+    agent = world["people"]["agent"]
+    value = str(agent.id) if assignee == "AGENT_ID" else assignee
+
+    response = api_for(agent).call("PATCH", f"/tickets/{world['tickets']['own'].number}",
+                                   json={"assignee": value})
+
+    assert response.status_code == 422 and set(response.get_json()["errors"]) == {"assignee"}
+
+
+def test_a_whole_number_written_with_a_fraction_is_still_an_integer(
+    api_for: Any, world: dict[str, Any]
+) -> None:
+    agent = world["people"]["agent"]
+
+    response = api_for(agent).call("PATCH", f"/tickets/{world['tickets']['own'].number}",
+                                   json={"assignee": float(agent.id)})
+
+    assert response.status_code == 200 and response.get_json()["assignee"]["id"] == agent.id
+
+
+@pytest.mark.parametrize("since", ["0.5", "1700000000", "2026-11-27T10:00:00", "2026-11-27"])
+def test_updated_since_is_an_rfc3339_time_not_a_unix_timestamp(
+    api_for: Any, world: dict[str, Any], since: str
+) -> None:
+    api = api_for(world["people"]["agent"])
+
+    refused = api.call("GET", f"/tickets?updated_since={since}")
+
+    assert refused.status_code == 422 and set(refused.get_json()["errors"]) == {"updated_since"}
+    assert api.call("GET", "/tickets?updated_since=2026-11-27T10:00:00%2B09:00").status_code == 200
+
+
+def test_times_at_the_ends_of_the_calendar_are_read_not_a_server_error(
+    api_for: Any, world: dict[str, Any]
+) -> None:
+    api = api_for(world["people"]["agent"])
+
+    earliest = api.call("GET", "/tickets?updated_since=0001-01-01T00:00:00%2B05:00")
+    latest = api.call("GET", "/tickets?updated_since=9999-12-31T23:59:59-05:00")
+
+    assert (earliest.status_code, latest.status_code) == (200, 200)
+    assert (len(earliest.get_json()["items"]), latest.get_json()["items"]) == (2, [])
+
+
+def test_text_with_nul_is_refused_and_a_number_with_nul_names_no_ticket(
+    api_for: Any, world: dict[str, Any], client: FlaskClient
+) -> None:
+    api = api_for(world["people"]["staff"])
+
+    subject = api.call("POST", "/tickets", json={**NEW, "subject": "印刷\x00できない"})
+    search = api.call("GET", "/tickets?q=%00")
+    number = api.call("GET", "/tickets/HD-2026-000001%00")
+    key = client.get("/api/v1/me", headers={"Authorization": "Bearer hdk_0000\x00_x"})
+
+    assert subject.status_code == 422 and "U+0000" in subject.get_json()["errors"]["subject"]
+    assert search.status_code == 422
+    assert (number.status_code, key.status_code) == (404, 401)
+    assert db.session.query(Ticket).count() == 3
+
+
+def test_the_idempotency_key_is_checked_as_documented(
+    api_for: Any, make_user: MakeUser, client: FlaskClient
+) -> None:
+    api = api_for(make_user(Role.REQUESTER))
+    parameters = _document(client)["paths"]["/tickets"]["post"]["parameters"]
+    pattern = next(p["schema"]["pattern"] for p in parameters if p["name"] == "Idempotency-Key")
+
+    control = api.call("POST", "/tickets", json=NEW, headers={"Idempotency-Key": "key\x7f"})
+    spaced = api.call("POST", "/tickets", json=NEW, headers={"Idempotency-Key": " "})
+
+    assert re.fullmatch(pattern, "key\x7f") is None and control.status_code == 422
+    assert re.fullmatch(pattern, " ") is not None and spaced.status_code == 201
+
+
+def test_attachment_forms_take_named_files_and_visibility_only(
+    api_for: Any, world: dict[str, Any], client: FlaskClient
+) -> None:
+    staff = api_for(world["people"]["staff"])
+    path = f"/tickets/{world['tickets']['own'].number}/attachments"
+
+    field = staff.call("POST", path, data={"files": [(io.BytesIO(ooxml("docx")), "a.docx")], "note": "x"})
+    other_file = staff.call("POST", path, data={"files": [(io.BytesIO(ooxml("docx")), "a.docx")],
+                                                "extra": [(io.BytesIO(ooxml("docx")), "b.docx")]})
+    nameless = staff.call("POST", path, data={"files": "%PDF-1.4"})
+
+    assert (field.status_code, set(field.get_json()["errors"])) == (422, {"note"})
+    assert (other_file.status_code, set(other_file.get_json()["errors"])) == (422, {"extra"})
+    assert (nameless.status_code, set(nameless.get_json()["errors"])) == (422, {"files"})
+    upload = _document(client)["components"]["schemas"]["AttachmentUpload"]
+    assert upload["additionalProperties"] is False
+    assert (upload["properties"]["files"]["minItems"], upload["properties"]["files"]["maxItems"]) == (1, 10)
+    assert upload["properties"]["files"]["items"]["minLength"] == 1
+    assert db.session.query(Attachment).count() == 0
+
+
+def test_a_visibility_the_caller_may_not_use_is_403(api_for: Any, world: dict[str, Any]) -> None:
+    staff = api_for(world["people"]["staff"])
+    path = f"/tickets/{world['tickets']['own'].number}/attachments"
+
+    party = staff.call("POST", path, data={"files": [(io.BytesIO(ooxml("docx")), "a.docx")],
+                                           "visibility": "party"})
+    unknown = staff.call("POST", path, data={"files": [(io.BytesIO(ooxml("docx")), "a.docx")],
+                                             "visibility": "secret"})
+
+    assert (party.status_code, unknown.status_code) == (403, 422)
+
+
+def test_a_download_is_documented_as_the_files_own_type(
+    api_for: Any, world: dict[str, Any], client: FlaskClient
+) -> None:
+    staff = api_for(world["people"]["staff"])
+    number = world["tickets"]["own"].number
+    item = staff.call("POST", f"/tickets/{number}/attachments",
+                      data={"files": [(io.BytesIO(ooxml("docx")), "a.docx")]}).get_json()["items"][0]
+
+    download = staff.call("GET", f"/tickets/{number}/attachments/{item['id']}")
+    download.close()
+
+    documented = _document(client)["paths"]["/tickets/{number}/attachments/{attachment_id}"]["get"]
+    assert list(documented["responses"]["200"]["content"]) == ["*/*"]
+    assert download.mimetype == item["content_type"] != "application/octet-stream"

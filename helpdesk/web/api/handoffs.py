@@ -31,6 +31,7 @@ from helpdesk.web.api.views import (
     bp,
     clocks_for,
     invalid,
+    json_body,
     locale,
     once,
     readable_ticket,
@@ -39,6 +40,7 @@ from helpdesk.web.api.views import (
 
 _NOT_FOUND = _l("存在しないか、見る権限がない")
 _ANSWERED = _l("回答済み・取り下げ済みなど、この状態ではできない")
+_INVALID = _l("入力内容の誤り")
 
 
 def _party_id(code: str | None, field: str) -> int | None:
@@ -75,10 +77,10 @@ def list_handoffs() -> ResponseReturnValue:
     return jsonify({"items": [_out(h) for h in found]})
 
 
-@bp.get("/handoffs/<int:handoff_id>")
+@bp.get("/handoffs/<id:handoff_id>")
 @limiter.limit(RATE)
 @api_key_required
-@operation("GET", "/handoffs/<int:handoff_id>", _l("引き継ぎを1件取得する"),
+@operation("GET", "/handoffs/<id:handoff_id>", _l("引き継ぎを1件取得する"),
            description=_l("要約と、共有されたメッセージ・ファイルだけを返します。"),
            responses={200: (_l("引き継ぎ"), schemas.HandoffOut), 404: (_NOT_FOUND, schemas.Problem)})
 def get_handoff(handoff_id: int) -> ResponseReturnValue:
@@ -86,28 +88,29 @@ def get_handoff(handoff_id: int) -> ResponseReturnValue:
     return jsonify(_out(handoffs.get_handoff_for(api_actor(), handoff_id)))
 
 
-@bp.post("/handoffs/<int:handoff_id>/accept")
+@bp.post("/handoffs/<id:handoff_id>/accept")
 @limiter.limit(RATE)
 @api_key_required
-@operation("POST", "/handoffs/<int:handoff_id>/accept", _l("引き継ぎを受領する"), body=schemas.HandoffAccept,
+@operation("POST", "/handoffs/<id:handoff_id>/accept", _l("引き継ぎを受領する"), body=schemas.HandoffAccept,
+           body_required=False,
            description=_l("受領した時点で対応責任が移ります。受領済みのものを再度受領しても変わりません。"),
            responses={200: (_l("受領した引き継ぎ"), schemas.HandoffOut),
                       403: (_l("宛先の事業者ではない"), schemas.Problem), 404: (_NOT_FOUND, schemas.Problem),
-                      409: (_ANSWERED, schemas.Problem)})
+                      409: (_ANSWERED, schemas.Problem), 422: (_INVALID, schemas.Problem)})
 def accept_handoff(handoff_id: int) -> ResponseReturnValue:
     """Take the ticket; responsibility moves now."""
     caller = api_actor()
     handoffs.get_handoff_for(caller, handoff_id)
-    body = schemas.parse(schemas.HandoffAccept, request.get_json(silent=True) or {})
+    body = json_body(schemas.HandoffAccept, optional=True)
     accepted = handoff_services.accept_handoff(handoff_id, actor=caller, now=utcnow(),
                                                receiver_reference=body.external_ref)
     return jsonify(_out(accepted))
 
 
-@bp.post("/handoffs/<int:handoff_id>/reject")
+@bp.post("/handoffs/<id:handoff_id>/reject")
 @limiter.limit(RATE)
 @api_key_required
-@operation("POST", "/handoffs/<int:handoff_id>/reject", _l("引き継ぎを差し戻す"), body=schemas.HandoffReject,
+@operation("POST", "/handoffs/<id:handoff_id>/reject", _l("引き継ぎを差し戻す"), body=schemas.HandoffReject,
            description=_l("対応範囲外（out_of_scope）は suggested_party が、"
                           "情報不足とその他は reason が必須です。"),
            responses={200: (_l("差し戻した引き継ぎ"), schemas.HandoffOut),
@@ -118,7 +121,7 @@ def reject_handoff(handoff_id: int) -> ResponseReturnValue:
     """Refuse the ticket; the sender stays responsible."""
     caller = api_actor()
     handoffs.get_handoff_for(caller, handoff_id)
-    body = schemas.parse(schemas.HandoffReject, request.get_json(silent=True))
+    body = json_body(schemas.HandoffReject)
     rejected = handoff_services.reject_handoff(
         handoff_id, RejectReason(body.reason_code), body.reason, actor=caller, now=utcnow(),
         suggested_party_id=_party_id(body.suggested_party, "suggested_party"),
@@ -126,20 +129,20 @@ def reject_handoff(handoff_id: int) -> ResponseReturnValue:
     return jsonify(_out(rejected))
 
 
-@bp.post("/handoffs/<int:handoff_id>/withdraw")
+@bp.post("/handoffs/<id:handoff_id>/withdraw")
 @limiter.limit(RATE)
 @api_key_required
-@operation("POST", "/handoffs/<int:handoff_id>/withdraw", _l("引き継ぎ依頼を取り下げる"),
-           body=schemas.HandoffWithdraw,
+@operation("POST", "/handoffs/<id:handoff_id>/withdraw", _l("引き継ぎ依頼を取り下げる"),
+           body=schemas.HandoffWithdraw, body_required=False,
            responses={200: (_l("取り下げた引き継ぎ"), schemas.HandoffOut),
                       403: (_l("依頼元の事業者ではない"), schemas.Problem),
                       404: (_NOT_FOUND, schemas.Problem),
-                      409: (_ANSWERED, schemas.Problem)})
+                      409: (_ANSWERED, schemas.Problem), 422: (_INVALID, schemas.Problem)})
 def withdraw_handoff(handoff_id: int) -> ResponseReturnValue:
     """The sender takes the request back."""
     caller = api_actor()
     handoffs.get_handoff_for(caller, handoff_id)
-    body = schemas.parse(schemas.HandoffWithdraw, request.get_json(silent=True) or {})
+    body = json_body(schemas.HandoffWithdraw, optional=True)
     return jsonify(_out(handoff_services.withdraw_handoff(handoff_id, actor=caller, now=utcnow(),
                                                           reason=body.reason)))
 
@@ -160,7 +163,7 @@ def request_handoff(number: str) -> ResponseReturnValue:
     """Ask another party to take the ticket."""
     caller = api_actor()
     ticket = tickets.get_ticket_by_number_for(caller, number)
-    body = schemas.parse(schemas.HandoffCreate, request.get_json(silent=True))
+    body = json_body(schemas.HandoffCreate)
     to_party_id = _party_id(body.to_party, "to_party")
     assert to_party_id is not None
     key = request.headers.get("Idempotency-Key") or idempotency.random_key()
@@ -192,9 +195,7 @@ def hand_back(number: str) -> ResponseReturnValue:
     """Return the ticket the caller's party holds to the help desk."""
     caller = api_actor()
     ticket = handoffs.get_ticket_for_party(caller, number)
-    body = schemas.parse(schemas.HandbackCreate, request.get_json(silent=True))
-    if body.restored_at is not None and body.restored_at.tzinfo is None:
-        raise invalid("restored_at", str(_l("タイムゾーン付きの ISO 8601 日時で指定してください。")))
+    body = json_body(schemas.HandbackCreate)
     key = request.headers.get("Idempotency-Key") or idempotency.random_key()
 
     def send() -> idempotency.Answer:

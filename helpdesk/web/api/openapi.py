@@ -18,7 +18,8 @@ from flask_babel import lazy_gettext as _l
 from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
-from helpdesk.web.api.schemas import Problem
+from helpdesk.core.idempotency import KEY_MAX
+from helpdesk.web.api.schemas import ID_MAX, Problem
 
 F = TypeVar("F", bound=Callable[..., Any])
 PREFIX = "/api/v1"
@@ -43,6 +44,10 @@ class Operation:
     description: object = ""
     body: type[BaseModel] | None = None
     body_media_type: str = "application/json"
+    #: False when every field of ``body`` is optional and the body itself may be left out.
+    body_required: bool = True
+    #: OpenAPI ``encoding`` of a multipart body: property → ``contentType`` and the like.
+    body_encoding: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     query: type[BaseModel] | None = None
     #: status → (description, model or None, media type)
     responses: Mapping[int, tuple[object, type[BaseModel] | None]] = field(default_factory=dict)
@@ -52,7 +57,7 @@ class Operation:
 
     @property
     def path(self) -> str:
-        """The OpenAPI form of the Flask rule: ``<number>`` → ``{number}``."""
+        """The OpenAPI form of the Flask rule: ``<id:handoff_id>`` → ``{handoff_id}``."""
         return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", self.rule)
 
 
@@ -85,7 +90,8 @@ def _models() -> list[tuple[type[BaseModel], JsonSchemaMode]]:
 def _parameters(op: Operation) -> list[dict[str, Any]]:
     found = [
         {"name": name, "in": "path", "required": True,
-         "schema": {"type": "integer"} if f"int:{name}" in op.rule else {"type": "string"}}
+         "schema": {"type": "integer", "minimum": 1, "maximum": ID_MAX} if f"id:{name}" in op.rule
+         else {"type": "string"}}
         for name in re.findall(r"\{([a-z_]+)\}", op.path)
     ]
     if op.query is not None:
@@ -102,7 +108,8 @@ def _parameters(op: Operation) -> list[dict[str, Any]]:
     if op.accepts_idempotency_key:
         found.append({
             "name": "Idempotency-Key", "in": "header", "required": False,
-            "schema": {"type": "string", "maxLength": 200},
+            # Printable characters of the header's ISO-8859-1 text (str.isprintable), as checked.
+            "schema": {"type": "string", "maxLength": KEY_MAX, "pattern": r"^[ -~\xa1-\xac\xae-\xff]+$"},
             "description": _("同じキーで再送したリクエストは一度だけ実行され、"
                              "最初の応答が返ります（24時間）。"),
         })
@@ -125,9 +132,10 @@ def build_document(*, server_url: str = PREFIX) -> dict[str, Any]:
         if op.is_public:
             entry["security"] = []
         if op.body is not None:
-            entry["requestBody"] = {"required": True, "content": {
-                op.body_media_type: {"schema": refs[(op.body, "validation")]}
-            }}
+            body: dict[str, Any] = {"schema": refs[(op.body, "validation")]}
+            if op.body_encoding:
+                body["encoding"] = {name: dict(value) for name, value in op.body_encoding.items()}
+            entry["requestBody"] = {"required": op.body_required, "content": {op.body_media_type: body}}
         answers = dict(op.responses)
         if not op.is_public:
             answers.update({status: (text, Problem) for status, text in COMMON_ERRORS.items()})
@@ -137,8 +145,8 @@ def build_document(*, server_url: str = PREFIX) -> dict[str, Any]:
                 media = "application/problem+json" if model is Problem else "application/json"
                 response["content"] = {media: {"schema": refs[(model, "serialization")]}}
             elif op.download and status == 200:
-                response["content"] = {"application/octet-stream": {
-                    "schema": {"type": "string", "contentMediaType": "application/octet-stream"}}}
+                # The file as it was stored: its own type (application/pdf, image/png ...).
+                response["content"] = {"*/*": {"schema": {}}}
             entry["responses"][str(status)] = response
         paths.setdefault(op.path, {})[op.method.lower()] = entry
     return {

@@ -1,20 +1,32 @@
 """What the tickets API reads and writes, as pydantic models (they also feed the OpenAPI document).
 
 Input models forbid unknown fields, so a misspelt field is an error rather than silently
-ignored. Output is built per caller by :func:`ticket_detail` and friends: a requester never
-receives internal notes or internal files.
+ignored, and JSON bodies are read strictly: ``"5"`` or ``true`` is not the integer 5 or 1.
+Output is built per caller by :func:`ticket_detail` and friends: a requester never receives
+internal notes or internal files.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
-from datetime import datetime
-from typing import Annotated, Any, Literal, TypeVar
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal, TypeVar, get_args
 
-from flask import url_for
+from flask import current_app, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    Strict,
+    ValidationError,
+)
+from pydantic_core import PydanticCustomError
 
 from helpdesk.accounts.models import Party, User
 from helpdesk.core.errors import ValidationFailed
@@ -35,6 +47,9 @@ from helpdesk.tickets.states import (
 )
 
 PAGE_MAX = 100
+#: The largest row id (primary keys are 32-bit integers): a larger number names no row, and
+#: must not reach the database, which would refuse to compare with it.
+ID_MAX = 2**31 - 1
 
 
 def N_(text: str) -> str:
@@ -43,9 +58,56 @@ def N_(text: str) -> str:
 
 M = TypeVar("M", bound=BaseModel)
 
+#: RFC 3339 ``date-time``, the document's format: no bare numbers read as Unix seconds.
+RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})")
+
+
+def _whole_number(value: object) -> object:
+    # JSON Schema's integer includes 5.0; strict parsing would otherwise refuse it.
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def _rfc3339(value: object) -> object:
+    if not isinstance(value, str) or not RFC3339.fullmatch(value):
+        raise PydanticCustomError("datetime_parsing", "not an RFC 3339 date-time")
+    return value
+
+
+def _in_utc(value: datetime) -> datetime:
+    # As stored. Past either end of the calendar (0001-01-01T00:00+05:00) lies that end: nothing
+    # is before or after it, and converting would overflow.
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        return datetime.min.replace(tzinfo=UTC) if value.year == 1 else datetime.max.replace(tzinfo=UTC)
+
+
+#: Every character ``str.isspace`` counts, as a regex class body (ECMA-262 and Rust alike): the
+#: services strip exactly these, so the document and they agree on what is blank.
+_SPACE = r"\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+#: Has a character ``str.strip`` keeps.
+NOT_BLANK = f"[^{_SPACE}]"
+#: Text without U+0000, which PostgreSQL cannot store or compare: every string the API reads.
+NO_NUL = r"^[^\x00]*$"
+#: Required text: without U+0000, and not blank to the services.
+FILLED = rf"^[^\x00]*[^\x00{_SPACE}][^\x00]*$"
+Text = Annotated[str, Field(pattern=NO_NUL)]
+Filled = Annotated[str, Field(pattern=FILLED)]
+Id = Annotated[int, Field(ge=1, le=ID_MAX), BeforeValidator(_whole_number)]
+#: Read from the text that passed the RFC 3339 check (so not strictly, even in a JSON body).
+Moment = Annotated[AwareDatetime, Strict(False), BeforeValidator(_rfc3339), AfterValidator(_in_utc)]
+
+
+class _Query(BaseModel):
+    """Query parameters: numbers, booleans and times are read from their text."""
+
+    model_config = ConfigDict(extra="forbid")
+
 
 class _Input(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """A JSON body: each value must already have its documented JSON type."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 # --- input ----------------------------------------------------------------------------------
@@ -57,17 +119,17 @@ class TicketCreate(_Input):
     type: TicketType = Field(
         description=N_("inquiry 問い合わせ / fault 障害 / request 申請 / security セキュリティ事案")
     )
-    subject: str = Field(min_length=1, max_length=SUBJECT_MAX)
-    description: str = Field(default="", max_length=BODY_MAX,
-                             description=N_("プレーンテキストまたは簡単な Markdown。"))
+    subject: Filled = Field(min_length=1, max_length=SUBJECT_MAX)
+    description: Text = Field(default="", max_length=BODY_MAX,
+                              description=N_("プレーンテキストまたは簡単な Markdown。"))
     impact: Impact = Impact.PERSON
     urgency: Urgency = Urgency.MEDIUM
-    service: str | None = Field(default=None, description=N_("サービスカタログのコード。"))
-    site: str | None = Field(default=None, description=N_("拠点コード。省略すると依頼者の拠点。"))
-    requester: str | None = Field(default=None, description=N_("依頼者のメールアドレス（窓口のみ）。"))
+    service: Text | None = Field(default=None, description=N_("サービスカタログのコード。"))
+    site: Text | None = Field(default=None, description=N_("拠点コード。省略すると依頼者の拠点。"))
+    requester: Text | None = Field(default=None, description=N_("依頼者のメールアドレス（窓口のみ）。"))
 
 
-class TicketListQuery(_Input):
+class TicketListQuery(_Query):
     """Filters and paging of ``GET /tickets``; results are newest first."""
 
     open: bool | None = Field(
@@ -77,23 +139,24 @@ class TicketListQuery(_Input):
     type: TicketType | None = None
     priority: Priority | None = None
     channel: Channel | None = None
-    service: str | None = Field(default=None, description=N_("サービスコード。"))
-    site: str | None = Field(default=None, description=N_("拠点コード。"))
-    assignee: int | None = Field(default=None, description=N_("担当者のユーザーID。"))
-    updated_since: datetime | None = Field(
+    service: Text | None = Field(default=None, description=N_("サービスコード。"))
+    site: Text | None = Field(default=None, description=N_("拠点コード。"))
+    assignee: Id | None = Field(default=None, description=N_("担当者のユーザーID。"))
+    updated_since: Moment | None = Field(
         default=None, description=N_("この日時以降に更新されたもの（タイムゾーン付き ISO 8601）。")
     )
-    q: str | None = Field(default=None, max_length=200, description=N_("全文検索の語（すべてを含むもの）。"))
+    q: Text | None = Field(default=None, max_length=200, description=N_("全文検索の語（すべてを含むもの）。"))
     limit: int = Field(default=50, ge=1, le=PAGE_MAX)
-    cursor: str | None = Field(default=None, description=N_("前のページの next_cursor。"))
+    cursor: str | None = Field(default=None, pattern=r"^[0-9]+$",
+                               description=N_("前のページの next_cursor。"))
 
 
 class MessageCreate(_Input):
     """A reply to the requester or an internal note (desk only)."""
 
-    body: str = Field(min_length=1, max_length=BODY_MAX)
+    body: Filled = Field(min_length=1, max_length=BODY_MAX)
     kind: Literal["public_reply", "internal_note", "party_note"] = "public_reply"
-    seen_up_to: int | None = Field(
+    seen_up_to: Id | None = Field(
         default=None,
         description=N_("書き手が読んだ最新メッセージのID。"
                        "その後に他の人が書いていれば公開返信は 409 で拒否されます。"),
@@ -104,7 +167,7 @@ class Resolution(_Input):
     """How a ticket was resolved."""
 
     code: ResolutionCode
-    summary: str = Field(min_length=1, max_length=BODY_MAX)
+    summary: Filled = Field(min_length=1, max_length=BODY_MAX)
 
 
 class TicketPatch(_Input):
@@ -115,11 +178,11 @@ class TicketPatch(_Input):
     impact: Impact | None = None
     urgency: Urgency | None = None
     priority: Priority | None = None
-    service: str | None = None
-    site: str | None = None
-    assignee: int | None = None
+    service: Text | None = None
+    site: Text | None = None
+    assignee: Id | None = None
     status: TicketStatus | None = None
-    status_reason: str = Field(default="", max_length=1000)
+    status_reason: Text = Field(default="", max_length=1000)
     resolution: Resolution | None = None
 
 
@@ -254,30 +317,65 @@ class Problem(BaseModel):
     errors: dict[str, str] | None = None
 
 
+File = Annotated[bytes, Field(min_length=1,
+                              json_schema_extra={"contentMediaType": "application/octet-stream"})]
+Visibility = Literal["public", "internal", "party"]
+VISIBILITIES: tuple[str, ...] = get_args(Visibility)
+
+
+def _max_files(schema: dict[str, Any]) -> None:
+    # A setting, read when the document is built (per request, inside the app).
+    schema["maxItems"] = int(current_app.config["MAX_ATTACHMENTS"])
+
+
 class AttachmentUpload(BaseModel):
     """``multipart/form-data``: one or more ``files`` and their ``visibility`` (``party`` for vendors)."""
 
-    files: list[Annotated[bytes, Field(json_schema_extra={"contentMediaType": "application/octet-stream"})]]
-    visibility: Literal["public", "internal", "party"] = "public"
+    model_config = ConfigDict(extra="forbid")
+
+    files: list[File] = Field(min_length=1, json_schema_extra=_max_files)
+    visibility: Visibility = "public"
 
 
 # --- parsing --------------------------------------------------------------------------------
 
 
-def parse(model: type[M], data: object) -> M:
-    """Validate ``data`` into ``model``; errors become one :class:`ValidationFailed` in the caller's language.
+def parse(model: type[M], data: Mapping[str, str]) -> M:
+    """Validate query parameters into ``model``, reading numbers, booleans and times from their text.
 
-    :raises ValidationFailed: with a message per field (dotted path).
+    :raises ValidationFailed: with a message per field, in the caller's language.
     """
-    if data is None:
-        raise ValidationFailed(_("JSON オブジェクトを Content-Type: application/json で送ってください。"),
-                               fields={"body": _("JSON の形式が正しくありません。")})
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        fields = {".".join(str(p) for p in error["loc"]) or "body": _error_text(error)
-                  for error in exc.errors()}
-        raise ValidationFailed(_("入力内容を確認してください。"), fields=fields) from None
+        raise _failed(exc) from None
+
+
+def parse_json(model: type[M], raw: bytes | None) -> M:
+    """Validate a JSON body into ``model`` strictly: each value must have the documented JSON type.
+
+    ``raw`` is None when the request did not say ``Content-Type: application/json``.
+
+    :raises ValidationFailed: not JSON, or with a message per field (dotted path), in the caller's language.
+    """
+    if raw is None:
+        raise _not_json()
+    try:
+        return model.model_validate_json(raw)
+    except ValidationError as exc:
+        if any(error["type"] == "json_invalid" for error in exc.errors()):
+            raise _not_json() from None
+        raise _failed(exc) from None
+
+
+def _not_json() -> ValidationFailed:
+    return ValidationFailed(_("JSON オブジェクトを Content-Type: application/json で送ってください。"),
+                            fields={"body": _("JSON の形式が正しくありません。")})
+
+
+def _failed(exc: ValidationError) -> ValidationFailed:
+    fields = {".".join(str(p) for p in error["loc"]) or "body": _error_text(error) for error in exc.errors()}
+    return ValidationFailed(_("入力内容を確認してください。"), fields=fields)
 
 
 #: pydantic error types whose message needs no context, in our words and the caller's language.
@@ -303,6 +401,10 @@ def _error_text(error: Mapping[str, Any]) -> str:
         return str(PYDANTIC_MESSAGES[kind])
     if kind in {"enum", "literal_error"}:
         return str(_("次のいずれかを指定してください: %(values)s", values=context.get("expected", "")))
+    if kind == "string_pattern_mismatch" and context.get("pattern") in (NO_NUL, FILLED):
+        if "\x00" in str(error.get("input", "")):
+            return str(_("NUL 文字（U+0000）は使えません。"))
+        return str(PYDANTIC_MESSAGES["string_too_short"])
     if kind == "string_too_long":
         return str(_("%(n)s文字以内で指定してください。", n=context.get("max_length", "")))
     if kind == "greater_than_equal":
@@ -394,28 +496,40 @@ def ticket_detail(
 class HandoffCreate(_Input):
     """Ask another party to take a ticket (the desk, or a party holding it)."""
 
-    to_party: str = Field(description=N_("引き継ぎ先の事業者コード。"))
-    symptom: str = Field(min_length=1, max_length=10_000)
-    impact: str = Field(default="", max_length=10_000)
-    steps_taken: str = Field(default="", max_length=10_000)
-    requester_contact: str = Field(default="", max_length=10_000)
-    shared_message_ids: list[int] = Field(default_factory=list, description=N_("共有するメッセージのID。"))
-    shared_attachment_ids: list[int] = Field(default_factory=list, description=N_("共有するファイルのID。"))
+    to_party: Text = Field(description=N_("引き継ぎ先の事業者コード。"))
+    symptom: Filled = Field(min_length=1, max_length=10_000)
+    impact: Text = Field(default="", max_length=10_000)
+    steps_taken: Text = Field(default="", max_length=10_000)
+    requester_contact: Text = Field(default="", max_length=10_000)
+    shared_message_ids: list[Id] = Field(default_factory=list, description=N_("共有するメッセージのID。"))
+    shared_attachment_ids: list[Id] = Field(default_factory=list, description=N_("共有するファイルのID。"))
 
 
 class HandoffAccept(_Input):
     """Take the ticket."""
 
-    external_ref: str = Field(default="", max_length=100, description=N_("受領側の管理番号（任意）。"))
+    external_ref: Text = Field(default="", max_length=100, description=N_("受領側の管理番号（任意）。"))
+
+
+#: What each reason needs, as the service checks it: the document says so too.
+_REJECT_RULES: dict[str, Any] = {"allOf": [
+    {"if": {"properties": {"reason_code": {"const": "out_of_scope"}}, "required": ["reason_code"]},
+     "then": {"properties": {"suggested_party": {"type": "string"}}, "required": ["suggested_party"]}},
+    {"if": {"properties": {"reason_code": {"enum": ["insufficient_information", "other"]}},
+            "required": ["reason_code"]},
+     "then": {"properties": {"reason": {"pattern": NOT_BLANK}}, "required": ["reason"]}},
+]}
 
 
 class HandoffReject(_Input):
     """Refuse the ticket; the sender stays responsible."""
 
+    model_config = ConfigDict(json_schema_extra=_REJECT_RULES)
+
     reason_code: Literal["out_of_scope", "insufficient_information", "duplicate", "not_reproducible", "other"]
-    reason: str = Field(default="", max_length=10_000,
-                        description=N_("説明。情報不足・その他では必須。"))
-    suggested_party: str | None = Field(
+    reason: Text = Field(default="", max_length=10_000,
+                         description=N_("説明。情報不足・その他では必須。"))
+    suggested_party: Text | None = Field(
         default=None, description=N_("対応範囲外のとき、対応すべき事業者コード。")
     )
 
@@ -423,15 +537,15 @@ class HandoffReject(_Input):
 class HandoffWithdraw(_Input):
     """Take a request back before it is answered."""
 
-    reason: str = Field(default="", max_length=500)
+    reason: Text = Field(default="", max_length=500)
 
 
 class HandbackCreate(_Input):
     """Return the ticket to the help desk."""
 
-    cause: str = Field(min_length=1, max_length=10_000)
-    action: str = Field(min_length=1, max_length=10_000)
-    restored_at: datetime | None = Field(
+    cause: Filled = Field(min_length=1, max_length=10_000)
+    action: Filled = Field(min_length=1, max_length=10_000)
+    restored_at: Moment | None = Field(
         default=None, description=N_("復旧日時（タイムゾーン付き ISO 8601）。")
     )
 
@@ -480,7 +594,7 @@ class HandoffList(BaseModel):
     items: list[HandoffOut]
 
 
-class HandoffListQuery(_Input):
+class HandoffListQuery(_Query):
     """Which handoffs addressed to the caller's parties."""
 
     state: Literal["requested", "accepted", "rejected", "withdrawn", "expired"] | None = "requested"

@@ -14,9 +14,13 @@ from functools import wraps
 from typing import Any, TypeVar, cast
 
 from flask import Blueprint, Response, g, jsonify, render_template, request, url_for
+from flask.blueprints import BlueprintSetupState
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from pydantic import BaseModel
+from werkzeug.exceptions import MethodNotAllowed
+from werkzeug.routing import IntegerConverter, Map
 
 from helpdesk.accounts import queries as accounts_queries
 from helpdesk.accounts import services as accounts
@@ -31,6 +35,7 @@ from helpdesk.sla import queries as sla
 from helpdesk.tickets import policy
 from helpdesk.tickets import queries as tickets
 from helpdesk.tickets import services as ticket_services
+from helpdesk.tickets.attachments import ALLOWED_TYPES
 from helpdesk.tickets.models import Ticket
 from helpdesk.tickets.services import FieldChanges, NewTicket, TicketChange
 from helpdesk.tickets.states import Channel, MessageKind
@@ -40,7 +45,35 @@ from helpdesk.web.common.files import attachment_limits, download, uploads_from
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 F = TypeVar("F")
+M = TypeVar("M", bound=BaseModel)
 RATE = "600 per minute"
+
+
+class IdConverter(IntegerConverter):
+    """``<id:name>``: a row id, 1 to ``ID_MAX``; any other number matches no route (404)."""
+
+    def __init__(self, url_map: Map) -> None:
+        super().__init__(url_map, min=1, max=schemas.ID_MAX)
+
+
+@bp.record_once
+def register_converters(state: BlueprintSetupState) -> None:
+    """Before the routes below are added: they use ``<id:...>``."""
+    state.app.url_map.converters["id"] = IdConverter
+
+
+@bp.after_app_request
+def name_allowed_methods(response: Response) -> Response:
+    """A 405 names the methods the address does take (``Allow``, RFC 9110).
+
+    The shared error handler builds a new problem response and drops the header; a 405 is
+    raised while routing, before any blueprint's own handler could keep it.
+    """
+    error = request.routing_exception
+    if (isinstance(error, MethodNotAllowed) and error.valid_methods
+            and request.path.startswith(f"{bp.url_prefix}/")):
+        response.headers.setdefault("Allow", ", ".join(sorted(error.valid_methods)))
+    return response
 
 
 def api_key_required(view: F) -> F:
@@ -52,6 +85,8 @@ def api_key_required(view: F) -> F:
         scheme, _sep, key = header.partition(" ")
         if scheme.lower() != "bearer" or not key:
             raise Unauthenticated(_("APIキーを Authorization: Bearer ヘッダーで指定してください。"))
+        if not (key.isascii() and key.isprintable()):  # no key looks so; NUL would reach the database
+            raise Unauthenticated(_("APIキーが正しくありません。"))
         g.actor = accounts.authenticate_api_key(key.strip(), now=utcnow())
         user = accounts_queries.find_active_user(g.actor.user_id) if g.actor.user_id else None
         if user is not None:
@@ -90,7 +125,18 @@ def once(payload: object, operation_: Callable[[], idempotency.Answer]) -> idemp
     actor = api_actor()
     scope = f"user:{actor.user_id}" if actor.user_id is not None else f"key:{actor.api_key_id}"
     digest = idempotency.fingerprint(request.method, request.path, payload)
-    return idempotency.once(scope, key.strip(), digest, operation_, now=utcnow())
+    return idempotency.once(scope, key, digest, operation_, now=utcnow())
+
+
+def json_body(model: type[M], *, optional: bool = False) -> M:
+    """The request's JSON body as ``model``; with ``optional``, no body at all reads as ``{}``.
+
+    :raises ValidationFailed: not JSON, or not what ``model`` documents.
+    """
+    raw = request.get_data(cache=True)
+    if optional and not raw:
+        return schemas.parse_json(model, b"{}")
+    return schemas.parse_json(model, raw if request.is_json else None)
 
 
 def invalid(field: str, message: str) -> ValidationFailed:
@@ -195,7 +241,7 @@ def me() -> Response:
                       422: (_l("入力内容の誤り（項目ごとの説明付き）"), schemas.Problem)})
 def create_ticket() -> Response:
     """Open a ticket as the key's user, or for a member of staff (desk only)."""
-    body = schemas.parse(schemas.TicketCreate, request.get_json(silent=True))
+    body = json_body(schemas.TicketCreate)
     actor = api_actor()
 
     def create() -> idempotency.Answer:
@@ -255,9 +301,10 @@ def list_tickets() -> Response:
 def _cursor_id(cursor: str | None) -> int | None:
     if cursor is None:
         return None
-    if not cursor.isdigit():
-        raise invalid("cursor", _("値が正しくありません。"))
-    return int(cursor)
+    # Digits only (the query model checks). Every id is below a number past the largest: the
+    # first page, which must not reach the database as a number it cannot compare.
+    before = int(cursor)
+    return before if before <= schemas.ID_MAX else None
 
 
 @bp.get("/tickets/<number>")
@@ -286,7 +333,7 @@ def update_ticket(number: str) -> Response:
     """Change classification, assignee, status or resolution in one operation."""
     actor = api_actor()
     ticket = tickets.get_workable_ticket_for(actor, number)
-    body = schemas.parse(schemas.TicketPatch, request.get_json(silent=True))
+    body = json_body(schemas.TicketPatch)
     given = body.model_fields_set
     fields = FieldChanges(type=body.type, impact=body.impact, urgency=body.urgency,
                           service_code=body.service, site_id=_site_id(body.site), priority=body.priority,
@@ -315,7 +362,7 @@ def update_ticket(number: str) -> Response:
 def add_message(number: str) -> Response:
     """A public reply, an internal note, or a party note across the contractors' boundary."""
     actor = api_actor()
-    body = schemas.parse(schemas.MessageCreate, request.get_json(silent=True))
+    body = json_body(schemas.MessageCreate)
     if body.kind == "party_note":
         ticket, _as_party = readable_ticket(actor, number)
     else:
@@ -337,10 +384,17 @@ def add_message(number: str) -> Response:
 @api_key_required
 @operation("POST", "/tickets/<number>/attachments", _l("ファイルを添付する"), body=schemas.AttachmentUpload,
            body_media_type="multipart/form-data", accepts_idempotency_key=True,
+           body_encoding={"files": {
+               "contentType": ", ".join(ALLOWED_TYPES),
+               # Every file part is named: the name is kept and given back on download.
+               "headers": {"Content-Disposition": {
+                   "required": True, "schema": {"type": "string"},
+                   "example": 'form-data; name="files"; filename="障害報告.pdf"'}},
+           }},
            description=_l("種類は内容から判定します。1つでも受け付けられないファイルがあれば、どれも保存しません。"
                           "引き継ぎを受けた事業者が送るファイルは、ヘルプデスクへの連絡（party_note）として届きます。"),
            responses={201: (_l("添付したファイル"), schemas.AttachmentList),
-                      403: (_l("内部ファイルを追加する権限がない"), schemas.Problem),
+                      403: (_l("この公開範囲で追加する権限がない"), schemas.Problem),
                       404: (_l("存在しないか、見る権限がない"), schemas.Problem),
                       409: (_l("完了したチケット"), schemas.Problem),
                       413: (_l("リクエストが大きすぎる"), schemas.Problem),
@@ -353,14 +407,18 @@ def add_attachments(number: str) -> Response:
     """
     actor = api_actor()
     ticket, for_party = readable_ticket(actor, number)
-    extra = set(request.form) - {"visibility"}
+    extra = (set(request.form) - {"visibility", "files"}) | (set(request.files) - {"files"})
     if extra:
         raise invalid(sorted(extra)[0], _("不明な項目です。"))
+    if "files" in request.form:  # a part without a file name: not a file
+        raise invalid("files", _("ファイルを選んでください。"))
     visibility = request.form.get("visibility", "party" if for_party else "public")
-    allowed = {"party"} if for_party else {"public", "internal"}
-    if visibility not in allowed:
+    if visibility not in schemas.VISIBILITIES:
         raise invalid("visibility", _("次のいずれかを指定してください: %(values)s",
-                                       values=", ".join(f"'{v}'" for v in sorted(allowed))))
+                                       values=", ".join(f"'{v}'" for v in schemas.VISIBILITIES)))
+    # A documented value the caller's position does not allow is a refusal, not an input error.
+    if (visibility == "party") != for_party:
+        raise PermissionDenied(_("この操作はできません。"))
     uploads = uploads_from(request.files.getlist("files"))
     digests = [[u.filename, _digest(u.stream)] for u in uploads]
 
@@ -388,10 +446,10 @@ def _digest(stream: Any) -> str:
     return digest.hexdigest()
 
 
-@bp.get("/tickets/<number>/attachments/<int:attachment_id>")
+@bp.get("/tickets/<number>/attachments/<id:attachment_id>")
 @limiter.limit(RATE)
 @api_key_required
-@operation("GET", "/tickets/<number>/attachments/<int:attachment_id>", _l("添付ファイルをダウンロードする"),
+@operation("GET", "/tickets/<number>/attachments/<id:attachment_id>", _l("添付ファイルをダウンロードする"),
            download=True,
            responses={200: (_l("ファイルの内容（Content-Disposition: attachment）"), None),
                       404: (_l("存在しないか、見る権限がない"), schemas.Problem)})
