@@ -71,7 +71,7 @@ def running_web(env: dict[str, str], log_path: Path) -> Iterator[str]:
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "--workers=2", "--threads=8", f"--bind=127.0.0.1:{port}",
-             "--timeout=60", "--keep-alive=30", "wsgi:app"],
+             "--timeout=60", "--keep-alive=30", "--graceful-timeout=5", "wsgi:app"],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         base = f"http://127.0.0.1:{port}"
         try:
@@ -83,6 +83,7 @@ def running_web(env: dict[str, str], log_path: Path) -> Iterator[str]:
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 process.kill()
+                process.wait(timeout=20)  # reap it: an unreaped child is a ResourceWarning later
 
 
 @contextmanager
@@ -101,6 +102,7 @@ def running_beat(env: dict[str, str], instance: Path) -> Iterator[subprocess.Pop
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 process.kill()
+                process.wait(timeout=20)  # reap it: an unreaped child is a ResourceWarning later
 
 
 def _answers(base: str) -> bool:

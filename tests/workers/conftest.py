@@ -101,6 +101,7 @@ def running_worker(database_url: str, redis_server: RedisServer, tmp_path: Path,
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
+            process.wait(timeout=20)  # reap it: an unreaped child is a ResourceWarning later
         log.close()
         if process.returncode not in (0, -15, -9):  # -9: a test killed it on purpose
             sys.stderr.write(log_path.read_text())
